@@ -1,0 +1,59 @@
+/* Onward's one script: small, progressive additions to server-rendered pages.
+ * Everything works without it; with it, htmx requests carry the CSRF token, check-ins
+ * carry an id made on this device, and the sign-up form learns the time zone. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    // Older browsers: a v4 UUID from getRandomValues.
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // Every htmx request carries the CSRF token as a header (TRUST.md FLK-04).
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = csrfToken();
+    var form = event.detail.elt.closest ? event.detail.elt.closest("form[data-checkin-form]") : null;
+    if (form) {
+      var id = form.querySelector('input[name="client_uuid"]').value;
+      event.detail.headers["Idempotency-Key"] = id;
+    }
+  });
+
+  // A new check-in gets its id here, on the phone, when the mood is tapped (OFF-01), and
+  // the moment it was made, so a check-in sent later still lands on the right day.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-checkin-form]")) return;
+    form.querySelector('input[name="client_uuid"]').value = newId();
+    var when = form.querySelector('input[name="client_created_at"]');
+    if (when) when.value = new Date().toISOString();
+  }, true);
+
+  // The sign-up form fills in the browser's time zone so "today" starts at the right hour.
+  function fillTimezone(root) {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone) return;
+    root.querySelectorAll("input[data-fill-timezone]").forEach(function (input) {
+      input.value = zone;
+    });
+  }
+
+  // After htmx swaps a panel in, move focus to its heading so screen readers hear the result.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var heading = event.detail.target && event.detail.target.querySelector
+      ? event.detail.target.querySelector("h2[tabindex='-1']") : null;
+    if (heading) heading.focus();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { fillTimezone(document); });
+})();

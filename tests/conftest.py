@@ -1,0 +1,124 @@
+"""Shared fixtures: a fresh app per test on a real database (SQLite in memory, or the
+PostgreSQL in TEST_DATABASE_URL), a test client that behaves like a browser about CSRF, and
+the users alice and bob."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from webapp import create_app, mail
+from webapp.auth import services as auth_services
+from webapp.extensions import db, limiter
+
+PASSWORD = "a calm walk by the river"
+META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
+
+
+class BrowserLikeClient(FlaskClient):
+    """Adds the CSRF token to every form post, as a browser would from the page it shows.
+
+    Pass `csrf=False` to send a request without one.
+    """
+
+    def csrf_token(self) -> str:
+        page = self.get("/more", follow_redirects=True).get_data(as_text=True)
+        match = META_TOKEN.search(page)
+        assert match, "no csrf meta tag on the page"
+        return match.group(1)
+
+    def open(self, *args, **kwargs):
+        with_csrf = kwargs.pop("csrf", True)
+        method = kwargs.get("method", "GET")
+        if with_csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def htmx(self, method: str, url: str, **kwargs):
+        headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
+        headers.update(kwargs.pop("headers", {}) or {})
+        return self.open(url, method=method.upper(), headers=headers, **kwargs)
+
+
+def _clear_database() -> None:
+    db.session.remove()
+    if ON_POSTGRES:
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        db.drop_all()
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    app = create_app("testing")
+    app.test_client_class = BrowserLikeClient
+    with app.app_context():
+        db.create_all()
+        limiter.reset()
+    mail.outbox.clear()
+    yield app
+    with app.app_context():
+        _clear_database()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> BrowserLikeClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    """Create a user straight through the service (no HTTP), returning its id."""
+
+    def make(email: str, *, name: str = "Test", timezone: str = "Europe/London",
+             password: str = PASSWORD) -> int:
+        with app.app_context():
+            user = auth_services.register_user(
+                email=email, display_name=name, password=password, timezone=timezone
+            )
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra) -> None:
+    response = client.post("/login", data={"email": email, "password": password, **extra})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+@pytest.fixture
+def alice_id(make_user) -> int:
+    return make_user("alice@example.com", name="Alice")
+
+
+@pytest.fixture
+def bob_id(make_user) -> int:
+    return make_user("bob@example.com", name="Bob")
+
+
+@pytest.fixture
+def alice(app: Flask, alice_id: int) -> BrowserLikeClient:
+    """A client signed in as alice."""
+    client = app.test_client()
+    sign_in(client, "alice@example.com")
+    return client  # type: ignore[return-value]
+
+
+@pytest.fixture
+def bob(app: Flask, bob_id: int) -> BrowserLikeClient:
+    client = app.test_client()
+    sign_in(client, "bob@example.com")
+    return client  # type: ignore[return-value]

@@ -1,0 +1,87 @@
+"""Onward: the application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.config import CONFIGS, ROOT, Config, ProdConfig, instance_secret_key
+
+
+def create_app(config: str | type[Config] | Mapping | None = None) -> Flask:
+    """Build the app. `config` is a name ("development", "production", "testing"), a
+    Config class, or a mapping of overrides on top of the environment's config."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app: Flask, config: str | type[Config] | Mapping | None) -> None:
+    overrides: Mapping = {}
+    if isinstance(config, Mapping):
+        overrides, config = config, None
+    if config is None:
+        config = os.environ.get("ONWARD_ENV", "development")
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(config_class)
+    app.config.from_mapping(overrides)
+    if not app.config.get("SECRET_KEY"):
+        if config_class is ProdConfig:
+            ProdConfig.check(app.config)
+        app.config["SECRET_KEY"] = instance_secret_key()
+    if config_class is ProdConfig:
+        ProdConfig.check(app.config)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
+def register_extensions(app: Flask) -> None:
+    from webapp import database
+    from webapp.auth.sessions import init_login_manager
+    from webapp.extensions import compress, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    database.configure_engine_events(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    init_login_manager(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from webapp.account.routes import bp as account_bp
+    from webapp.auth.routes import bp as auth_bp
+    from webapp.checkins.routes import bp as checkins_bp
+    from webapp.core.routes import bp as core_bp
+    from webapp.today.routes import bp as today_bp
+
+    for bp in (core_bp, auth_bp, today_bp, checkins_bp, account_bp):
+        app.register_blueprint(bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from webapp import errors, security, templating
+
+    security.init_app(app)
+    errors.register_error_handlers(app)
+    templating.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from webapp.cli import register_commands
+
+    register_commands(app)

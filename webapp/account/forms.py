@@ -1,0 +1,47 @@
+"""Forms for the account pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from webapp.auth.forms import new_password_field
+from webapp.auth.passwords import password_problem
+from webapp.checkins.forms import options
+from webapp.timezones import all_timezones
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Name we greet you by",
+        validators=[DataRequired("Tell us a name to greet you by."), Length(max=60)],
+    )
+    timezone = SelectField("Time zone", validators=[InputRequired()], validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = sorted(all_timezones())
+        self.timezone.choices = options({tz: tz.replace("_", " ") for tz in zones})
+
+    def validate_timezone(self, field: SelectField) -> None:
+        if field.data not in all_timezones():
+            raise ValidationError("Pick a time zone from the list.")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = new_password_field("New password")
+
+    def __init__(self, *args, personal: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._personal = personal
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        problem = password_problem(field.data or "", personal=self._personal)
+        if problem:
+            raise ValidationError(problem)

@@ -1,0 +1,94 @@
+"""More: the account menu, profile, password and signed-in devices."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp.account.forms import ChangePasswordForm, ProfileForm
+from webapp.auth import passwords
+from webapp.auth import services as auth_services
+from webapp.auth.sessions import end_other_sessions
+from webapp.checkins.forms import ConfirmForm
+from webapp.extensions import db, limiter
+from webapp.mail import send_mail
+from webapp.models import LoginSession
+
+bp = Blueprint("account", __name__)
+
+
+@bp.get("/more")
+@login_required
+def more():
+    """The menu behind "More" in the bottom bar."""
+    return render_template("account/more.html", confirm=ConfirmForm())
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The signed-in user's name and time zone."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data.strip()
+        current_user.timezone = form.timezone.data
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("account.profile"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("account/profile.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10/hour", methods=["POST"])
+def change_password():
+    """Change the password; needs the current one (SEC-03) and signs out other devices."""
+    form = ChangePasswordForm(
+        personal=(current_user.display_name, current_user.email.split("@")[0])
+    )
+    if form.validate_on_submit():
+        if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("That isn't your current password.")
+            return render_template("account/password.html", form=form), 400
+        auth_services.set_password(
+            current_user, form.new_password.data, keep_session_id=current_user.current_session.id
+        )
+        db.session.commit()
+        send_mail(
+            current_user.email,
+            "Your Onward password was changed",
+            f"Hello {current_user.display_name},\n\nYour password was just changed and your "
+            "other devices were signed out. If this wasn't you, reset your password now.\n",
+        )
+        flash("Password changed. Your other devices were signed out.", "success")
+        return redirect(url_for("account.profile"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("account/password.html", form=form), status
+
+
+@bp.get("/account/sessions")
+@login_required
+def sessions():
+    """Where the user is signed in (SEC-15)."""
+    rows = db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == current_user.id)
+        .order_by(LoginSession.last_seen_at.desc())
+    ).all()
+    return render_template(
+        "account/sessions.html", sessions=rows, current_id=current_user.current_session.id,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/account/sessions/sign-out-others")
+@login_required
+def sign_out_others():
+    """End every session of this user except the one making the request."""
+    if ConfirmForm().validate_on_submit():
+        count = end_other_sessions(current_user)
+        db.session.commit()
+        flash(f"Signed out {count} other device{'s' if count != 1 else ''}.", "success")
+    return redirect(url_for("account.sessions"), code=303)

@@ -1,0 +1,143 @@
+"""Signing up, in and out, and resetting a forgotten password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.auth import services
+from webapp.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from webapp.auth.sessions import end_session, safe_next, start_session
+from webapp.checkins.forms import ConfirmForm
+from webapp.extensions import db, limiter
+from webapp.htmx import is_htmx
+from webapp.mail import send_mail
+
+bp = Blueprint("auth", __name__)
+
+SIGN_IN_FAILED = "That email and password don't match an account. Please try again."
+
+
+def _after_sign_in():
+    """Full-page navigation after a sign in, so the new page carries a fresh CSRF token."""
+    target = safe_next(request.args.get("next")) or url_for("today.index")
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, code=303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("5/hour", methods=["POST"])
+def register():
+    """Create an account. Anyone may call it; a signed-in user is sent to Today."""
+    if current_user.is_authenticated:
+        return redirect(url_for("today.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                timezone=form.timezone.data,
+            )
+        except services.EmailTaken:
+            # Same words as any other problem with the address: no account enumeration.
+            form.email.errors.append(
+                "We couldn't create an account with that email. If it is yours, sign in "
+                "or reset your password."
+            )
+        else:
+            start_session(user, remember=False)
+            db.session.commit()
+            flash(f"Welcome, {user.display_name}. How are you today?", "success")
+            return _after_sign_in()
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"])
+def login():
+    """Sign in. Wrong password and unknown email get the same answer (SEC-06)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("today.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.TooManyFailures:
+            db.session.commit()
+            return render_template("auth/login.html", form=form, locked=True), 429
+        if user is None:
+            db.session.commit()  # keep the failure count
+            form.password.errors.append(SIGN_IN_FAILED)
+        else:
+            services.clear_failures(user)
+            start_session(user, remember=form.remember.data)
+            db.session.commit()
+            return _after_sign_in()
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out this device: the session ends on the server too (SEC-10)."""
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("today.index"))
+    end_session()
+    db.session.commit()
+    flash("You're signed out. Take care.", "success")
+    target = url_for("auth.login")
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, code=303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5/hour", methods=["POST"])
+def forgot_password():
+    """Email a reset link. The answer is the same whether or not the email has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset = services.create_password_reset(form.email.data)
+        db.session.commit()
+        if reset is not None:
+            link = url_for("auth.reset_password", token=reset.token, _external=True)
+            minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+            send_mail(
+                reset.user.email,
+                "Reset your Onward password",
+                f"Hello {reset.user.display_name},\n\n"
+                f"Someone (hopefully you) asked to reset your Onward password. This link "
+                f"works once, for {minutes} minutes:\n\n{link}\n\n"
+                "If it wasn't you, you can ignore this message; your password stays as it is.\n",
+            )
+        return render_template("auth/forgot_sent.html")
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def reset_password(token: str):
+    """Choose a new password from an emailed link. Used, expired or unknown links are 404."""
+    reset = services.find_password_reset(token)
+    if reset is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = services.use_password_reset(reset, form.password.data)
+        db.session.commit()
+        send_mail(
+            user.email,
+            "Your Onward password was changed",
+            f"Hello {user.display_name},\n\nYour password was just reset, and every device "
+            "was signed out. If this wasn't you, reset it again at once.\n",
+        )
+        flash("Your password is changed. Please sign in with it.", "success")
+        return redirect(url_for("auth.login"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset.html", form=form, token=token), status

@@ -1,0 +1,159 @@
+"""Accounts: registering, signing in, changing and resetting passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from webapp.auth import passwords
+from webapp.checkins.services import create_default_habits
+from webapp.extensions import db
+from webapp.models import LoginFailure, LoginSession, PasswordReset, User, utcnow
+
+
+class EmailTaken(ValueError):
+    """An account with this email exists already."""
+
+
+class TooManyFailures(Exception):
+    """This account has had too many wrong passwords in the last hour (SEC-05)."""
+
+
+@dataclass(frozen=True)
+class ResetRequest:
+    user: User
+    token: str
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(*, email: str, display_name: str, password: str, timezone: str) -> User:
+    """Create an account with the default self-care habits. Raises EmailTaken."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    now = utcnow()
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=passwords.hash_password(password),
+        timezone=timezone,
+        mood_consent_at=now,
+        privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        created_at=now,
+        password_changed_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    create_default_habits(user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user when the password is right; None otherwise, after the same amount of work
+    whether or not the email is known (SEC-06). Raises TooManyFailures (SEC-05).
+
+    Failures are recorded for known accounts; the caller commits.
+    """
+    user = find_user_by_email(email)
+    if user is not None and _recent_failures(user) >= current_app.config["LOGIN_FAILURES_PER_HOUR"]:
+        passwords.verify_password(None, password)
+        raise TooManyFailures()
+    if not passwords.verify_password(user.password_hash if user else None, password):
+        if user is not None:
+            db.session.add(LoginFailure(user_id=user.id))
+        return None
+    assert user is not None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def _recent_failures(user: User) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.user_id == user.id, LoginFailure.failed_at > since)
+    ) or 0
+
+
+def clear_failures(user: User) -> None:
+    db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+
+
+def set_password(user: User, new_password: str, *, keep_session_id: int | None = None) -> None:
+    """Store a new password and sign out every other device (SEC-11). The caller commits."""
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = utcnow()
+    db.session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id,
+            LoginSession.id != (keep_session_id if keep_session_id is not None else -1),
+        )
+    )
+    # Outstanding reset links die with the old password.
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_password_reset(email: str) -> ResetRequest | None:
+    """A one-time reset link for the account with this email, if there is one (SEC-07).
+
+    The token has 256 bits from `secrets`; only its hash is stored. The caller commits and
+    sends the mail.
+    """
+    user = find_user_by_email(email)
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=_hash(token),
+            email=user.email,
+            created_at=now,
+            expires_at=now + timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
+        )
+    )
+    return ResetRequest(user=user, token=token)
+
+
+def find_password_reset(token: str) -> PasswordReset | None:
+    """The reset behind a link, if it is unused, unexpired and its email still current."""
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _hash(token)))
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        return None
+    user = db.session.get(User, reset.user_id)
+    if user is None or user.email != reset.email:
+        return None
+    return reset
+
+
+def use_password_reset(reset: PasswordReset, new_password: str) -> User:
+    """Set the new password, spend the link, and end every session. The caller commits."""
+    user = db.session.get(User, reset.user_id)
+    assert user is not None
+    set_password(user, new_password)
+    reset.used_at = utcnow()
+    clear_failures(user)
+    return user

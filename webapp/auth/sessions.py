@@ -1,0 +1,165 @@
+"""Signed-in devices: one `LoginSession` row per device, behind Flask-Login.
+
+The cookie carries a random secret; the database keeps only its hash. Deleting the row ends
+that device's session at once, which a signed cookie alone cannot do (TRUST.md FLK-02,
+SEC-10, SEC-11, SEC-15). Idle and absolute timeouts follow SEC-12.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import delete, select
+
+from webapp.extensions import db, login_manager
+from webapp.htmx import is_htmx
+from webapp.models import LoginSession, User, utcnow
+
+SEEN_KEY = "_seen"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def init_login_manager(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.refresh_view = "auth.login"
+    login_manager.session_protection = app.config["SESSION_PROTECTION"]
+    app.before_request(enforce_idle_timeout)
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    """Find the user for a cookie's session secret, if that session is still alive."""
+    login = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
+    )
+    if login is None or login.expires_at <= utcnow():
+        return None
+    user = login.user
+    user.current_session = login
+    user._new_session_token = token
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send the whole page to the login screen. For htmx requests that means a 401 with
+    HX-Redirect, never a login form swapped into a fragment."""
+    if is_htmx():
+        next_url = safe_next(_path_of(request.headers.get("HX-Current-URL", "")))
+        target = url_for("auth.login", next=next_url) if next_url else url_for("auth.login")
+        return "", 401, {"HX-Redirect": target}
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths may be redirected to after login (SEC-27)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def describe_device(user_agent: str) -> str:
+    """A coarse, human label for the sessions list; the full user agent is not kept."""
+    ua = user_agent.lower()
+    system = next(
+        (name for key, name in [("iphone", "iPhone"), ("ipad", "iPad"), ("android", "Android"),
+                                ("mac os", "Mac"), ("windows", "Windows"), ("linux", "Linux")]
+         if key in ua),
+        "Unknown device",
+    )
+    browser = next(
+        (name for key, name in [("edg/", "Edge"), ("firefox", "Firefox"), ("chrome", "Chrome"),
+                                ("chromium", "Chromium"), ("safari", "Safari")]
+         if key in ua),
+        "",
+    )
+    return f"{browser} on {system}" if browser else system
+
+
+def start_session(user: User, *, remember: bool) -> None:
+    """Sign the user in on this device: a fresh Flask session (SEC-09) and a new device row.
+    The caller commits."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    lifetime = (
+        current_app.config["REMEMBER_COOKIE_DURATION"]
+        if remember
+        else current_app.config["PERMANENT_SESSION_LIFETIME"]
+    )
+    now = utcnow()
+    login = LoginSession(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        remember=remember,
+        device=describe_device(request.headers.get("User-Agent", "")),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+    )
+    db.session.add(login)
+    user._new_session_token = token
+    user.current_session = login
+    session.permanent = True
+    session[SEEN_KEY] = int(time.time())
+    login_user(user, remember=remember, duration=lifetime)
+
+
+def end_session() -> None:
+    """Sign out this device only: its row goes, so a copy of the cookie is worthless.
+    The caller commits."""
+    login = getattr(current_user, "current_session", None)
+    if login is not None:
+        db.session.execute(delete(LoginSession).where(LoginSession.id == login.id))
+    logout_user()
+    session.clear()
+
+
+def end_other_sessions(user: User) -> int:
+    """Sign out every other device of this user (SEC-11, SEC-15). The caller commits."""
+    keep = user.current_session.id if user.current_session else -1
+    result = db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id != keep)
+    )
+    return result.rowcount or 0
+
+
+def enforce_idle_timeout():
+    """A session that was not remembered ends after 30 idle minutes (SEC-12).
+
+    The last-seen time rides in the signed session cookie, so reads cost no database write.
+    """
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    login = current_user.current_session
+    now = int(time.time())
+    seen = session.get(SEEN_KEY)
+    idle: timedelta = current_app.config["SESSION_IDLE_TIMEOUT"]
+    if login is not None and not login.remember and seen and now - seen > idle.total_seconds():
+        logout_user()
+        session.clear()
+        return unauthorized()
+    if not seen or now - seen > 60:
+        session[SEEN_KEY] = now
+        if login is not None and request.method not in ("GET", "HEAD"):
+            login.last_seen_at = utcnow()
+    return None

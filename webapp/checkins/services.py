@@ -1,0 +1,358 @@
+"""Mood check-ins and self-care: the rules of the daily loop, free of requests and templates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select, union
+
+from webapp.checkins.feelings import (
+    ACTIVE_HABITS_MAX,
+    DEFAULT_HABITS,
+    EMOTION_KEYS,
+    HABIT_NAME_MAX,
+    MOODS,
+    NOTE_MAX,
+)
+from webapp.database import insert_ignoring_conflicts
+from webapp.extensions import db
+from webapp.models import CheckinEmotion, MoodCheckin, SelfCareHabit, SelfCareLog, User, utcnow
+from webapp.timezones import local_day, local_noon, local_today
+
+# How far from now a time sent by the phone may be (TRUST.md OFF-11): a little ahead for
+# clock skew, and a month back for check-ins that waited offline.
+CLIENT_TIME_AHEAD = timedelta(days=1)
+CLIENT_TIME_BEHIND = timedelta(days=30)
+# The earliest day a check-in may be back-dated to.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+class InvalidCheckin(ValueError):
+    """The check-in breaks a rule; the message says which, in the user's words."""
+
+
+class CheckinConflict(ValueError):
+    """The check-in id was used before for a different check-in (OFF-03)."""
+
+
+class HabitProblem(ValueError):
+    """A habit name that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class CheckinInput:
+    mood: int
+    energy: int | None = None
+    emotions: tuple[str, ...] = ()
+    note: str | None = None
+    # A day chosen by the user (back-dating), on their own calendar.
+    day: date | None = None
+    # When the phone says the check-in was made (offline check-ins arrive later).
+    client_created_at: datetime | None = None
+
+    def payload_hash(self) -> str:
+        """What makes two sends of one id "the same check-in"."""
+        payload = {
+            "mood": self.mood,
+            "energy": self.energy,
+            "emotions": sorted(self.emotions),
+            "note": self.note or None,
+            "day": self.day.isoformat() if self.day else None,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def validate_details(energy: int | None, emotions: tuple[str, ...], note: str | None) -> None:
+    if energy is not None and energy not in MOODS:
+        raise InvalidCheckin("Energy is a number from 1 to 5.")
+    unknown = set(emotions) - EMOTION_KEYS
+    if unknown:
+        raise InvalidCheckin("Pick feelings from the list.")
+    if note is not None and len(note) > NOTE_MAX:
+        raise InvalidCheckin(f"Keep the note to {NOTE_MAX} characters.")
+
+
+def validate_day(user: User, day: date) -> None:
+    if day > local_today(user.timezone):
+        raise InvalidCheckin("A check-in can't be in the future.")
+    if day < EARLIEST_DAY:
+        raise InvalidCheckin("That day is too long ago.")
+
+
+def _when(user: User, data: CheckinInput, now: datetime) -> tuple[date, datetime]:
+    """The local day and the moment of a new check-in."""
+    today = local_today(user.timezone, now)
+    if data.day is not None:
+        validate_day(user, data.day)
+        return data.day, (now if data.day == today else local_noon(data.day, user.timezone))
+    if data.client_created_at is not None:
+        sent = data.client_created_at
+        if sent > now + CLIENT_TIME_AHEAD or sent < now - CLIENT_TIME_BEHIND:
+            raise InvalidCheckin(
+                "The check-in's time is too far from now; check the phone's clock."
+            )
+        moment = min(sent, now)  # a clock running a little fast never makes a future day
+        return local_day(moment, user.timezone), moment
+    return today, now
+
+
+def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[MoodCheckin, bool]:
+    """Save a check-in once, however many times it is sent (OFF-01..03).
+
+    Returns the check-in and whether this call created it. Raises InvalidCheckin, or
+    CheckinConflict when the id already belongs to a different check-in. Commits.
+    """
+    if data.mood not in MOODS:
+        raise InvalidCheckin("Mood is a number from 1 to 5.")
+    validate_details(data.energy, data.emotions, data.note)
+    now = utcnow()
+    day, moment = _when(user, data, now)
+    payload_hash = data.payload_hash()
+    created = insert_ignoring_conflicts(
+        MoodCheckin,
+        ["user_id", "client_uuid"],
+        user_id=user.id,
+        client_uuid=client_uuid,
+        payload_hash=payload_hash,
+        mood=data.mood,
+        energy=data.energy,
+        note=data.note or None,
+        local_date=day,
+        checked_in_at=moment,
+        received_at=now,
+        updated_at=now,
+    )
+    checkin = db.session.scalar(
+        MoodCheckin.owned_by(user.id).where(MoodCheckin.client_uuid == client_uuid)
+    )
+    assert checkin is not None
+    if not created:
+        if checkin.payload_hash != payload_hash:
+            raise CheckinConflict(client_uuid)
+        return checkin, False
+    for key in sorted(set(data.emotions)):
+        db.session.add(CheckinEmotion(checkin_id=checkin.id, emotion=key))
+    db.session.commit()
+    return checkin, True
+
+
+def update_checkin(
+    user: User,
+    checkin: MoodCheckin,
+    *,
+    mood: int | None = None,
+    energy: int | None,
+    emotions: tuple[str, ...],
+    note: str | None,
+    day: date | None = None,
+) -> MoodCheckin:
+    """Change a check-in: its details, and optionally its mood and day. Commits."""
+    if mood is not None:
+        if mood not in MOODS:
+            raise InvalidCheckin("Mood is a number from 1 to 5.")
+        checkin.mood = mood
+    validate_details(energy, emotions, note)
+    if day is not None and day != checkin.local_date:
+        validate_day(user, day)
+        checkin.local_date = day
+        checkin.checked_in_at = local_noon(day, user.timezone)
+    checkin.energy = energy
+    checkin.note = note or None
+    wanted = set(emotions)
+    checkin.emotions = [e for e in checkin.emotions if e.emotion in wanted] + [
+        CheckinEmotion(emotion=key) for key in sorted(wanted - set(checkin.emotion_keys))
+    ]
+    checkin.updated_at = utcnow()
+    db.session.commit()
+    return checkin
+
+
+def delete_checkin(checkin: MoodCheckin) -> None:
+    db.session.delete(checkin)
+    db.session.commit()
+
+
+def checkins_on(user: User, day: date) -> list[MoodCheckin]:
+    """The day's check-ins, latest first."""
+    return list(
+        db.session.scalars(
+            MoodCheckin.owned_by(user.id)
+            .where(MoodCheckin.local_date == day)
+            .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
+        )
+    )
+
+
+def days_checked_in(user: User, first: date, last: date) -> int:
+    """On how many days between `first` and `last` the user checked in at least once."""
+    return db.session.scalar(
+        select(func.count(func.distinct(MoodCheckin.local_date))).where(
+            MoodCheckin.user_id == user.id,
+            MoodCheckin.local_date >= first,
+            MoodCheckin.local_date <= last,
+        )
+    ) or 0
+
+
+# --- Self-care ---------------------------------------------------------------------------
+
+
+def create_default_habits(user: User) -> None:
+    for position, (key, name) in enumerate(DEFAULT_HABITS):
+        db.session.add(
+            SelfCareHabit(user_id=user.id, name=name, builtin_key=key, position=position)
+        )
+
+
+def habits(user: User, *, archived: bool = False) -> list[SelfCareHabit]:
+    archived_clause = (
+        SelfCareHabit.archived_at.is_not(None) if archived else SelfCareHabit.archived_at.is_(None)
+    )
+    return list(
+        db.session.scalars(
+            SelfCareHabit.owned_by(user.id)
+            .where(archived_clause)
+            .order_by(SelfCareHabit.position, SelfCareHabit.id)
+        )
+    )
+
+
+def _clean_habit_name(user: User, name: str, *, other_than: int | None = None) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise HabitProblem("Give the habit a name.")
+    if len(name) > HABIT_NAME_MAX:
+        raise HabitProblem(f"Keep the name to {HABIT_NAME_MAX} characters.")
+    taken = {h.name.casefold() for h in habits(user) if h.id != other_than}
+    if name.casefold() in taken:
+        raise HabitProblem("You already have a habit with that name.")
+    return name
+
+
+def add_habit(user: User, name: str) -> SelfCareHabit:
+    """Add one of the user's own habits at the end of the list. Commits."""
+    name = _clean_habit_name(user, name)
+    active = habits(user)
+    if len(active) >= ACTIVE_HABITS_MAX:
+        raise HabitProblem(
+            f"You can keep up to {ACTIVE_HABITS_MAX} habits. Archive one to add another."
+        )
+    position = max((h.position for h in active), default=-1) + 1
+    habit = SelfCareHabit(user_id=user.id, name=name, position=position)
+    db.session.add(habit)
+    db.session.commit()
+    return habit
+
+
+def rename_habit(user: User, habit: SelfCareHabit, name: str) -> SelfCareHabit:
+    habit.name = _clean_habit_name(user, name, other_than=habit.id)
+    db.session.commit()
+    return habit
+
+
+def archive_habit(habit: SelfCareHabit) -> None:
+    """Hide a habit from Today; the days it was done are kept."""
+    habit.archived_at = utcnow()
+    db.session.commit()
+
+
+def restore_habit(user: User, habit: SelfCareHabit) -> None:
+    if len(habits(user)) >= ACTIVE_HABITS_MAX:
+        raise HabitProblem(
+            f"You can keep up to {ACTIVE_HABITS_MAX} habits. Archive one to bring this back."
+        )
+    habit.name = _clean_habit_name(user, habit.name, other_than=habit.id)
+    habit.archived_at = None
+    db.session.commit()
+
+
+def set_habit_done(user: User, habit: SelfCareHabit, day: date, done: bool) -> None:
+    """Mark the habit done or not done on `day`. Saying the same thing twice changes
+    nothing, so a repeated tap is harmless. Commits."""
+    if done:
+        insert_ignoring_conflicts(
+            SelfCareLog,
+            ["habit_id", "local_date"],
+            user_id=user.id,
+            habit_id=habit.id,
+            local_date=day,
+            created_at=utcnow(),
+        )
+    else:
+        db.session.execute(
+            delete(SelfCareLog).where(
+                SelfCareLog.user_id == user.id,
+                SelfCareLog.habit_id == habit.id,
+                SelfCareLog.local_date == day,
+            )
+        )
+    db.session.commit()
+
+
+def habits_done_on(user: User, day: date) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(SelfCareLog.habit_id).where(
+                SelfCareLog.user_id == user.id, SelfCareLog.local_date == day
+            )
+        )
+    )
+
+
+# --- History ------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryDay:
+    day: date
+    checkins: list[MoodCheckin] = field(default_factory=list)
+    self_care: list[SelfCareHabit] = field(default_factory=list)
+
+
+@dataclass
+class HistoryPage:
+    days: list[HistoryDay]
+    page: int
+    has_next: bool
+
+
+def history(user: User, page: int = 1, per_page: int = 14) -> HistoryPage:
+    """Days with a check-in or self-care, newest first, `per_page` days a page.
+
+    Three queries whatever the page size: the days, their check-ins (with emotions, loaded
+    together), and their self-care.
+    """
+    page = max(page, 1)
+    days_query = union(
+        select(MoodCheckin.local_date.label("day")).where(MoodCheckin.user_id == user.id),
+        select(SelfCareLog.local_date.label("day")).where(SelfCareLog.user_id == user.id),
+    ).subquery()
+    day_list = list(
+        db.session.scalars(
+            select(days_query.c.day)
+            .order_by(days_query.c.day.desc())
+            .limit(per_page + 1)
+            .offset((page - 1) * per_page)
+        )
+    )
+    has_next = len(day_list) > per_page
+    day_list = day_list[:per_page]
+    if not day_list:
+        return HistoryPage(days=[], page=page, has_next=False)
+    by_day = {d: HistoryDay(day=d) for d in day_list}
+    for checkin in db.session.scalars(
+        MoodCheckin.owned_by(user.id)
+        .where(MoodCheckin.local_date.in_(day_list))
+        .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
+    ):
+        by_day[checkin.local_date].checkins.append(checkin)
+    for log in db.session.scalars(
+        select(SelfCareLog)
+        .where(SelfCareLog.user_id == user.id, SelfCareLog.local_date.in_(day_list))
+        .order_by(SelfCareLog.id)
+    ):
+        by_day[log.local_date].self_care.append(log.habit)
+    return HistoryPage(days=list(by_day.values()), page=page, has_next=has_next)

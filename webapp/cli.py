@@ -1,0 +1,148 @@
+"""Flask commands: `flask --app webapp demo-data ...`."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import timedelta
+
+import click
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from webapp.auth import services as auth_services
+from webapp.auth.passwords import password_problem
+from webapp.checkins import services as checkins
+from webapp.checkins.feelings import EMOTIONS
+from webapp.extensions import db
+from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User
+from webapp.timezones import local_noon, local_today
+
+DEMO_NOTES = (
+    "Sent two applications before lunch.",
+    "Recruiter call went better than I expected.",
+    "Quiet day. Walked to the river and back.",
+    "Rewrote the summary on my CV; it reads like me now.",
+    "Heard nothing back this week. Trying not to read into it.",
+    "Coffee with a former colleague, who offered to pass my name on.",
+    "Practised answers out loud. Felt silly, then better.",
+    "Took the afternoon off. Needed it.",
+    "Finished a module of the course.",
+    "A 'no' today. Allowed myself the evening, then made tomorrow's list.",
+)
+# Positive feelings for good days, harder ones for hard days.
+PLEASANT = [e.key for e in EMOTIONS if e.pleasant > 0]
+UNPLEASANT = [e.key for e in EMOTIONS if e.pleasant < 0]
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo_data)
+
+
+@click.command("demo-data")
+@click.option("--email", required=True, help="The demo account's email.")
+@click.option("--password", required=True, help="Its password (the usual policy applies).")
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--name", default="Alex", show_default=True, help="The display name.")
+@click.option("--timezone", default="Europe/London", show_default=True)
+def demo_data(email: str, password: str, days: int, name: str, timezone: str) -> None:
+    """Create (or top up) a demo account with DAYS days of varied check-ins and self-care.
+
+    Safe to run again: the same account is reused and nothing is added twice.
+    """
+    user = auth_services.find_user_by_email(email)
+    if user is None:
+        problem = password_problem(password, personal=(name, email.split("@")[0]))
+        if problem:
+            raise click.BadParameter(problem, param_hint="--password")
+        user = auth_services.register_user(
+            email=email, display_name=name, password=password, timezone=timezone
+        )
+        db.session.commit()
+        click.echo(f"Created {email}.")
+    else:
+        click.echo(f"Topping up {email}.")
+    added = add_demo_history(user, days)
+    click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
+
+
+def add_demo_history(user: User, days: int) -> dict[str, int]:
+    """Write the demo history in a few bulk statements. Ids are derived from the account and
+    the day, so a second run finds every row already there."""
+    rng = random.Random(user.email)  # noqa: S311 - repeatable demo data, not a secret
+    today = local_today(user.timezone)
+    habits = checkins.habits(user)
+    namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"onward-demo:{user.email}")
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+
+    checkin_rows, emotion_picks, log_rows = [], {}, []
+    baseline = 3.2
+    for offset in range(days, -1, -1):
+        day = today - timedelta(days=offset)
+        # A slow drift with the occasional hard week, as a real search has.
+        baseline = min(4.4, max(1.8, baseline + rng.uniform(-0.35, 0.35)))
+        done = [h for h in habits if rng.random() < (0.55 if h.builtin_key else 0.35)]
+        lift = 0.25 * len(done)
+        for habit in done:
+            log_rows.append({"user_id": user.id, "habit_id": habit.id, "local_date": day})
+        if rng.random() < 0.12:  # a rest day with no check-in
+            continue
+        for index in range(rng.choice((1, 1, 1, 2, 2, 3))):
+            mood = round(min(5, max(1, rng.gauss(baseline + lift, 0.8))))
+            client_uuid = str(uuid.uuid5(namespace, f"{day.isoformat()}#{index}"))
+            moment = local_noon(day, user.timezone) + timedelta(hours=rng.uniform(-4, 9))
+            checkin_rows.append({
+                "user_id": user.id,
+                "client_uuid": client_uuid,
+                "payload_hash": "demo",
+                "mood": mood,
+                "energy": rng.choice((None, max(1, min(5, mood + rng.choice((-1, 0, 1)))))),
+                "note": rng.choice(DEMO_NOTES) if rng.random() < 0.3 else None,
+                "local_date": day,
+                "checked_in_at": min(moment, _now()),
+                "received_at": _now(),
+                "updated_at": _now(),
+            })
+            pool = PLEASANT if mood >= 4 else UNPLEASANT if mood <= 2 else PLEASANT + UNPLEASANT
+            emotion_picks[client_uuid] = rng.sample(pool, k=rng.choice((0, 1, 2, 2, 3)))
+
+    existing = set(
+        db.session.scalars(select(MoodCheckin.client_uuid).where(MoodCheckin.user_id == user.id))
+    )
+    new_rows = [r for r in checkin_rows if r["client_uuid"] not in existing]
+    if new_rows:
+        db.session.execute(
+            insert(MoodCheckin).on_conflict_do_nothing(index_elements=["user_id", "client_uuid"]),
+            new_rows,
+        )
+        ids = dict(
+            db.session.execute(
+                select(MoodCheckin.client_uuid, MoodCheckin.id).where(
+                    MoodCheckin.user_id == user.id,
+                    MoodCheckin.client_uuid.in_([r["client_uuid"] for r in new_rows]),
+                )
+            ).all()
+        )
+        emotion_rows = [
+            {"checkin_id": ids[cu], "emotion": key}
+            for cu in (r["client_uuid"] for r in new_rows)
+            for key in emotion_picks[cu]
+        ]
+        if emotion_rows:
+            db.session.execute(insert(CheckinEmotion).on_conflict_do_nothing(), emotion_rows)
+    logged = 0
+    if log_rows:
+        result = db.session.execute(
+            insert(SelfCareLog).on_conflict_do_nothing(index_elements=["habit_id", "local_date"]),
+            [{**row, "created_at": _now()} for row in log_rows],
+        )
+        logged = max(result.rowcount or 0, 0)
+    db.session.commit()
+    return {"checkins": len(new_rows), "self_care": logged}
+
+
+def _now():
+    from webapp.models import utcnow
+
+    return utcnow()

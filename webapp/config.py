@@ -1,0 +1,156 @@
+"""Configuration, read from the environment (12-factor).
+
+`Config` is the base. `DevConfig` makes `make run` work on a fresh machine: SQLite and a
+generated secret key, both kept in `instance/`. `ProdConfig` refuses to start without a
+real SECRET_KEY and sets the cookie flags that need HTTPS. `TestConfig` is for the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the `postgres://` URLs hosting platforms hand out and use psycopg 3 for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def instance_secret_key() -> str:
+    """The development secret key, created once in `instance/secret_key` so sessions survive
+    restarts of `make run` without anyone having to pick a key."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    APP_NAME = "Onward"
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'onward.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    # Sessions (TRUST.md FLK-01, SEC-12, SEC-13). The __Host- names need HTTPS, so the
+    # development config below uses plain names over http://127.0.0.1.
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_NAME = "__Host-remember"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_PROTECTION = "basic"
+
+    # CSRF tokens live as long as the session, so a tab left open keeps working (FLK-05).
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = True
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    # Failed logins per account per hour before the account answers 429 (SEC-05).
+    LOGIN_FAILURES_PER_HOUR = 100
+
+    # Mail: "log" prints messages to the application log (development); "smtp" sends them.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Onward <no-reply@localhost>")
+
+    # argon2id, RFC 9106 low-memory profile: t=3, 64 MiB, p=4, about 0.2 s a hash on two
+    # cores; well above the ASVS floor (t=2 with 19 MiB).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_KIB = 64 * 1024
+    ARGON2_PARALLELISM = 4
+
+    PASSWORD_RESET_MINUTES = 30
+    PRIVACY_NOTICE_VERSION = "2026-11"
+    # Number of proxies in front of the app that set X-Forwarded-For (SEC-38).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
+    PREFERRED_URL_SCHEME = "https"
+
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 500
+
+
+class DevConfig(Config):
+    """`make run`: plain http on 127.0.0.1, so only the HTTPS-only cookie flags are relaxed."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ in create_app
+    SESSION_COOKIE_NAME = "onward_session"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "onward_remember"
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_SSL_STRICT = False
+    PREFERRED_URL_SCHEME = "http"
+
+
+class TestConfig(DevConfig):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-that-is-long-enough-for-hmac-0123456789"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    )
+    MAIL_BACKEND = "memory"
+    RATELIMIT_STORAGE_URI = "memory://"
+    # The ASVS floor itself (t=2, 19 MiB, p=1): still a real argon2id hash, ten times faster.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_KIB = 19 * 1024
+    ARGON2_PARALLELISM = 1
+
+
+class ProdConfig(Config):
+    """Production: HTTPS, secure cookies, and a secret key that must come from outside."""
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Refuse to start with a missing or short secret key, or debug on (SEC-29)."""
+        key = config.get("SECRET_KEY") or ""
+        if len(key.encode()) < 32:
+            raise RuntimeError("SECRET_KEY must be set to at least 32 bytes in production.")
+        if config.get("DEBUG"):
+            raise RuntimeError("DEBUG must be off in production.")
+
+
+CONFIGS = {"development": DevConfig, "production": ProdConfig, "testing": TestConfig}

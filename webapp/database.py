@@ -1,0 +1,56 @@
+"""Per-connection database settings, and the portable idempotent insert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+
+from webapp.extensions import db
+
+
+def configure_engine_events(app: Flask) -> None:
+    """SQLite: WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writes (DB-01/02).
+
+    pysqlite's own transaction handling is switched off so SQLAlchemy's `begin` event can
+    issue the BEGIN itself; taking the write lock up front means the busy timeout applies
+    instead of a read transaction failing when it later tries to write.
+    """
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: consistent always; the last commits may roll back after a power
+            # cut (not after an app crash). A trade documented in the README.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Any) -> None:
+        # Reads (GET/HEAD) stay deferred so they never queue behind a writer; everything
+        # else is a write transaction and takes the lock first.
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def insert_ignoring_conflicts(model: type, index_elements: list[str], **values: Any) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on both databases (DB-07, OFF-02).
+
+    Returns True when a row was written, False when one with the same key already existed.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    result = db.session.execute(stmt)
+    return bool(result.rowcount)

@@ -1,0 +1,102 @@
+"""What templates get besides their view's variables: fingerprinted static URLs and the
+navigation."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+
+from webapp.checkins.feelings import EMOTION_LABELS, ENERGY, MOODS
+from webapp.config import ROOT
+
+STATIC = ROOT / "static"
+
+
+@cache
+def _file_hash(path: Path, mtime: float) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def static_version(filename: str) -> str | None:
+    """A short hash of a static file's bytes; None for a file that does not exist."""
+    path = (STATIC / filename).resolve()
+    if STATIC not in path.parents or not path.is_file():
+        return None
+    return _file_hash(path, path.stat().st_mtime)
+
+
+def static_url(filename: str) -> str:
+    """The URL of a static file, fingerprinted so it can be cached for a year."""
+    return url_for("static", filename=filename, v=static_version(filename))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    icon: str
+    section: str  # the blueprint whose pages light this item up
+
+
+# The bottom bar in PRODUCT.md's order. An item shows once its blueprint exists, so the bar
+# never links to a page that is not there yet.
+NAV_ITEMS = (
+    NavItem("today.index", "Today", "sun", "today"),
+    NavItem("journal.index", "Journal", "book", "journal"),
+    NavItem("applications.index", "Applications", "briefcase", "applications"),
+    NavItem("insights.index", "Insights", "chart", "insights"),
+    NavItem("account.more", "More", "menu", "account"),
+)
+# Pages of these blueprints light up "More".
+MORE_SECTIONS = {"account", "checkins"}
+
+
+def nav_items() -> list[NavItem]:
+    return [item for item in NAV_ITEMS if item.endpoint in current_app.view_functions]
+
+
+def nav_section() -> str:
+    blueprint = request.blueprint or ""
+    return "account" if blueprint in MORE_SECTIONS else blueprint
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        static_url=static_url,
+        nav_items=nav_items,
+        nav_section=nav_section,
+        MOODS=MOODS,
+        ENERGY=ENERGY,
+        EMOTION_LABELS=EMOTION_LABELS,
+    )
+    app.jinja_env.filters.update(long_date=long_date, time_of_day=time_of_day)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _user_zone() -> str:
+    from flask_login import current_user
+
+    return current_user.timezone if current_user.is_authenticated else "UTC"
+
+
+def long_date(value) -> str:
+    """"Wednesday 25 November" (the year too when it is not this year)."""
+    from datetime import date, datetime
+
+    from webapp.timezones import local_time, local_today
+
+    day = local_time(value, _user_zone()).date() if isinstance(value, datetime) else value
+    assert isinstance(day, date)
+    text = f"{day:%A} {day.day} {day:%B}"
+    return text if day.year == local_today(_user_zone()).year else f"{text} {day.year}"
+
+
+def time_of_day(value) -> str:
+    from webapp.timezones import local_time
+
+    return local_time(value, _user_zone()).strftime("%H:%M")

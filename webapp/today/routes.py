@@ -1,0 +1,20 @@
+"""Today: the home screen, where the daily check-in happens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from webapp.checkins.forms import QuickCheckinForm
+from webapp.today.services import today_view
+
+bp = Blueprint("today", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The signed-in user's day: mood picker, today's check-ins and self-care."""
+    return render_template(
+        "today/index.html", view=today_view(current_user), form=QuickCheckinForm()
+    )
