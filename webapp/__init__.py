@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 
@@ -21,6 +22,7 @@ def create_app(config: str | type[Config] | Mapping | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     load_config(app, config)
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -37,15 +39,25 @@ def load_config(app: Flask, config: str | type[Config] | Mapping | None) -> None
     config_class = CONFIGS[config] if isinstance(config, str) else config
     app.config.from_object(config_class)
     app.config.from_mapping(overrides)
-    if not app.config.get("SECRET_KEY"):
-        if config_class is ProdConfig:
-            ProdConfig.check(app.config)
-        app.config["SECRET_KEY"] = instance_secret_key()
-    if config_class is ProdConfig:
+    if issubclass(config_class, ProdConfig):
         ProdConfig.check(app.config)
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key()
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
+def configure_logging(app: Flask) -> None:
+    """INFO and up from the app and its security events, to stderr when nothing else
+    (gunicorn, pytest) has set up logging."""
+    app.logger.setLevel(logging.INFO)
+    events = logging.getLogger("onward")
+    events.setLevel(logging.INFO)
+    if not events.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        events.addHandler(handler)
 
 
 def register_extensions(app: Flask) -> None:
@@ -74,9 +86,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from webapp import errors, security, templating
+    from webapp import errors, security, static_files, templating
 
+    # after_request hooks run last-registered first: compress static files, then add headers.
     security.init_app(app)
+    static_files.init_app(app)
     errors.register_error_handlers(app)
     templating.init_app(app)
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import click
 from flask import Flask
-from sqlalchemy import select
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.auth import services as auth_services
@@ -16,7 +17,7 @@ from webapp.auth.passwords import password_problem
 from webapp.checkins import services as checkins
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
-from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User
+from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, utcnow
 from webapp.timezones import local_noon, local_today
 
 DEMO_NOTES = (
@@ -41,6 +42,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--email", required=True, help="The demo account's email.")
 @click.option("--password", required=True, help="Its password (the usual policy applies).")
 @click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
@@ -100,9 +102,9 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
                 "energy": rng.choice((None, max(1, min(5, mood + rng.choice((-1, 0, 1)))))),
                 "note": rng.choice(DEMO_NOTES) if rng.random() < 0.3 else None,
                 "local_date": day,
-                "checked_in_at": min(moment, _now()),
-                "received_at": _now(),
-                "updated_at": _now(),
+                "checked_in_at": min(moment, utcnow()),
+                "received_at": utcnow(),
+                "updated_at": utcnow(),
             })
             pool = PLEASANT if mood >= 4 else UNPLEASANT if mood <= 2 else PLEASANT + UNPLEASANT
             emotion_picks[client_uuid] = rng.sample(pool, k=rng.choice((0, 1, 2, 2, 3)))
@@ -131,18 +133,17 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
         ]
         if emotion_rows:
             db.session.execute(insert(CheckinEmotion).on_conflict_do_nothing(), emotion_rows)
-    logged = 0
+    logs_before = _count_logs(user)
     if log_rows:
-        result = db.session.execute(
+        db.session.execute(
             insert(SelfCareLog).on_conflict_do_nothing(index_elements=["habit_id", "local_date"]),
-            [{**row, "created_at": _now()} for row in log_rows],
+            [{**row, "created_at": utcnow()} for row in log_rows],
         )
-        logged = max(result.rowcount or 0, 0)
     db.session.commit()
-    return {"checkins": len(new_rows), "self_care": logged}
+    return {"checkins": len(new_rows), "self_care": _count_logs(user) - logs_before}
 
 
-def _now():
-    from webapp.models import utcnow
-
-    return utcnow()
+def _count_logs(user: User) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(SelfCareLog).where(SelfCareLog.user_id == user.id)
+    ) or 0

@@ -47,7 +47,7 @@ class Config:
     APP_NAME = "Onward"
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
-        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'onward.db'}")
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'onward.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -128,7 +128,7 @@ class TestConfig(DevConfig):
     TESTING = True
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hmac-0123456789"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
-        os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     )
     MAIL_BACKEND = "memory"
     RATELIMIT_STORAGE_URI = "memory://"

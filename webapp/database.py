@@ -51,6 +51,12 @@ def insert_ignoring_conflicts(model: type, index_elements: list[str], **values: 
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
-    result = db.session.execute(stmt)
-    return bool(result.rowcount)
+    stmt = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=index_elements)
+        .returning(model.id)  # type: ignore[attr-defined]
+    )
+    # RETURNING gives a row only when the insert happened: a rowcount is not reliable for
+    # ON CONFLICT statements across drivers.
+    return db.session.execute(stmt).first() is not None

@@ -3,10 +3,11 @@ instead of a page swapped into a fragment."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, make_response, render_template
+from flask import Flask, Response, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from webapp.audit import security_event
 from webapp.htmx import is_htmx
 
 MESSAGES = {
@@ -39,13 +40,15 @@ def render_error(status: int, detail: str | None = None) -> Response:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        app.logger.warning("csrf failure: %s", error.description)
+        security_event("csrf_failed", reason=error.description, path=request.path)
         return render_error(400, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 429:
+            security_event("rate_limited", path=request.path)
         response = render_error(error.code)
         # Keep what the original answer tells the client (e.g. Allow on a 405).
         for name in ("Allow", "Retry-After"):

@@ -6,7 +6,7 @@ import secrets
 
 from flask import Flask, Response, g, request
 
-from webapp.templating import static_version
+from webapp.static_files import static_version
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -3,35 +3,15 @@ navigation."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from datetime import date, datetime
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, request
+from flask_login import current_user
 
 from webapp.checkins.feelings import EMOTION_LABELS, ENERGY, MOODS
-from webapp.config import ROOT
-
-STATIC = ROOT / "static"
-
-
-@cache
-def _file_hash(path: Path, mtime: float) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-
-
-def static_version(filename: str) -> str | None:
-    """A short hash of a static file's bytes; None for a file that does not exist."""
-    path = (STATIC / filename).resolve()
-    if STATIC not in path.parents or not path.is_file():
-        return None
-    return _file_hash(path, path.stat().st_mtime)
-
-
-def static_url(filename: str) -> str:
-    """The URL of a static file, fingerprinted so it can be cached for a year."""
-    return url_for("static", filename=filename, v=static_version(filename))
+from webapp.static_files import static_url
+from webapp.timezones import local_time, local_today
 
 
 @dataclass(frozen=True)
@@ -79,17 +59,11 @@ def init_app(app: Flask) -> None:
 
 
 def _user_zone() -> str:
-    from flask_login import current_user
-
     return current_user.timezone if current_user.is_authenticated else "UTC"
 
 
 def long_date(value) -> str:
     """"Wednesday 25 November" (the year too when it is not this year)."""
-    from datetime import date, datetime
-
-    from webapp.timezones import local_time, local_today
-
     day = local_time(value, _user_zone()).date() if isinstance(value, datetime) else value
     assert isinstance(day, date)
     text = f"{day:%A} {day.day} {day:%B}"
@@ -97,6 +71,4 @@ def long_date(value) -> str:
 
 
 def time_of_day(value) -> str:
-    from webapp.timezones import local_time
-
     return local_time(value, _user_zone()).strftime("%H:%M")

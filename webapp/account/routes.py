@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp.account.forms import ChangePasswordForm, ProfileForm
+from webapp.audit import security_event
 from webapp.auth import passwords
 from webapp.auth import services as auth_services
 from webapp.auth.sessions import end_other_sessions
@@ -56,6 +57,7 @@ def change_password():
             current_user, form.new_password.data, keep_session_id=current_user.current_session.id
         )
         db.session.commit()
+        security_event("password_changed", user_id=current_user.id)
         send_mail(
             current_user.email,
             "Your Onward password was changed",
@@ -90,5 +92,6 @@ def sign_out_others():
     if ConfirmForm().validate_on_submit():
         count = end_other_sessions(current_user)
         db.session.commit()
+        security_event("other_sessions_ended", user_id=current_user.id, count=count)
         flash(f"Signed out {count} other device{'s' if count != 1 else ''}.", "success")
     return redirect(url_for("account.sessions"), code=303)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.audit import security_event
 from webapp.auth import services
 from webapp.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from webapp.auth.sessions import end_session, safe_next, start_session
@@ -50,6 +51,7 @@ def register():
         else:
             start_session(user, remember=False)
             db.session.commit()
+            security_event("register", user_id=user.id)
             flash(f"Welcome, {user.display_name}. How are you today?", "success")
             return _after_sign_in()
     status = 422 if form.is_submitted() else 200
@@ -68,14 +70,17 @@ def login():
             user = services.authenticate(form.email.data, form.password.data)
         except services.TooManyFailures:
             db.session.commit()
+            security_event("login_throttled")
             return render_template("auth/login.html", form=form, locked=True), 429
         if user is None:
             db.session.commit()  # keep the failure count
+            security_event("login_failed")
             form.password.errors.append(SIGN_IN_FAILED)
         else:
             services.clear_failures(user)
             start_session(user, remember=form.remember.data)
             db.session.commit()
+            security_event("login", user_id=user.id, remember=bool(form.remember.data))
             return _after_sign_in()
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -87,8 +92,10 @@ def logout():
     """Sign out this device: the session ends on the server too (SEC-10)."""
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("today.index"))
+    user_id = current_user.id
     end_session()
     db.session.commit()
+    security_event("logout", user_id=user_id)
     flash("You're signed out. Take care.", "success")
     target = url_for("auth.login")
     if is_htmx():
@@ -105,6 +112,7 @@ def forgot_password():
         reset = services.create_password_reset(form.email.data)
         db.session.commit()
         if reset is not None:
+            security_event("password_reset_requested", user_id=reset.user.id)
             link = url_for("auth.reset_password", token=reset.token, _external=True)
             minutes = current_app.config["PASSWORD_RESET_MINUTES"]
             send_mail(
@@ -120,10 +128,15 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form), status
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset", methods=["GET", "POST"])
 @limiter.limit("10/hour", methods=["POST"])
-def reset_password(token: str):
-    """Choose a new password from an emailed link. Used, expired or unknown links are 404."""
+def reset_password():
+    """Choose a new password from an emailed link. Used, expired or unknown links are 404.
+
+    The token travels in the query string and then a form field, never the path, so access
+    logs (which omit query strings) never hold it (SEC-33).
+    """
+    token = request.values.get("token", "")
     reset = services.find_password_reset(token)
     if reset is None:
         return render_template("auth/reset_invalid.html"), 404
@@ -131,6 +144,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         user = services.use_password_reset(reset, form.password.data)
         db.session.commit()
+        security_event("password_reset", user_id=user.id)
         send_mail(
             user.email,
             "Your Onward password was changed",

@@ -108,7 +108,7 @@ class CheckinForm(DetailFields):
         validators=[InputRequired("Choose a mood.")],
         validate_choice=False,
     )
-    day = DateField("Day", validators=[DataRequired("Choose a day.")])
+    day = DateField("Day", validators=[InputRequired("Choose a day.")])
     client_uuid = HiddenField(default=new_client_uuid, validators=[_valid_uuid])
 
     def validate_mood(self, field: RadioField) -> None:

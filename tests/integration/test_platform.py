@@ -1,0 +1,191 @@
+"""The ground the app stands on: migrations, database settings, health, compression,
+error pages, and the demo data command."""
+
+import os
+import uuid
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import flask_migrate
+import psycopg
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from tests.conftest import ON_POSTGRES
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "..", "migrations")
+
+
+@contextmanager
+def scratch_database(tmp_path):
+    """An empty database of the kind under test: a SQLite file, or a new PostgreSQL DB."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    url = urlsplit(os.environ["TEST_DATABASE_URL"])
+    name = f"onward_scratch_{uuid.uuid4().hex[:8]}"
+    admin = urlunsplit(url._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(url._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_migrations_go_up_down_and_up_and_match_the_models(tmp_path):
+    with scratch_database(tmp_path) as url:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            tables = set(inspect(db.engine).get_table_names())
+            assert {"users", "mood_checkins", "self_care_logs", "login_sessions"} <= tables
+            flask_migrate.downgrade(directory=MIGRATIONS, revision="base")
+            assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            # The autogenerate diff against the models is empty (alembic check).
+            flask_migrate.check(directory=MIGRATIONS)
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+    with app.app_context():
+        with db.engine.connect() as conn:
+            pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            assert pragma("journal_mode") == "wal"
+            assert pragma("foreign_keys") == 1
+            assert pragma("busy_timeout") == 5000
+            assert pragma("synchronous") == 1  # NORMAL
+        db.engine.dispose()
+
+
+def test_write_requests_take_the_sqlite_write_lock_up_front(app, alice):
+    """SQLite: reads begin deferred, writes BEGIN IMMEDIATE (DB-02). PostgreSQL keeps the
+    driver's own transactions, so neither statement is ours there."""
+    statements = []
+    from sqlalchemy import event
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda *args: statements.append(args[2]))
+    alice.get("/")
+    reads = list(statements)
+    statements.clear()
+    alice.post("/checkins", data={"mood": "3", "client_uuid": str(uuid.uuid4())})
+    if ON_POSTGRES:
+        assert "BEGIN IMMEDIATE" not in reads + statements
+        return
+    assert "BEGIN" in reads and "BEGIN IMMEDIATE" not in reads
+    assert "BEGIN IMMEDIATE" in statements
+
+
+def test_deleting_a_user_removes_every_row_they_own(app, alice, alice_id):
+    alice.post("/checkins", data={"mood": "3", "client_uuid": str(uuid.uuid4())})
+    with app.app_context():
+        db.session.execute(text("DELETE FROM users WHERE id = :id"), {"id": alice_id})
+        db.session.commit()
+        for table in db.metadata.sorted_tables:
+            if "user_id" in table.c:
+                count = db.session.scalar(
+                    select(func.count()).select_from(table).where(table.c.user_id == alice_id)
+                )
+                assert count == 0, table.name
+
+
+def test_health_check_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_health_check_answers_503_when_the_database_is_down():
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/nowhere",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+    })
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_pages_and_static_files_are_compressed(alice):
+    page = alice.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert page.headers["Content-Encoding"] == "br"
+    from webapp.templating import static_url
+
+    with alice.application.test_request_context():
+        htmx_url = static_url("vendor/htmx/htmx-2.0.11.min.js")
+    with alice.get(htmx_url, headers={"Accept-Encoding": "gzip"}) as script:
+        assert script.headers["Content-Encoding"] == "gzip"
+        assert len(script.data) < 20_000
+
+
+def test_not_found_and_server_errors_render_in_the_app_shell(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom with a secret detail")
+
+    client = app.test_client()
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404
+    assert "find that page" in missing.get_data(as_text=True)
+    failed = client.get("/boom")
+    body = failed.get_data(as_text=True)
+    assert failed.status_code == 500
+    assert failed.headers["X-Request-ID"] in body
+    assert "kaboom" not in body and "Traceback" not in body
+
+
+def test_robots_keep_search_engines_out(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and "Disallow: /" in response.get_data(as_text=True)
+
+
+def test_demo_data_makes_a_varied_year_and_is_idempotent(app):
+    runner = app.test_cli_runner()
+    args = ["demo-data", "--email", "demo@example.com", "--password", "a calm walk by the river",
+            "--days", "365"]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        counts = (db.session.query(User).count(), db.session.query(MoodCheckin).count(),
+                  db.session.query(CheckinEmotion).count(), db.session.query(SelfCareLog).count())
+        days = db.session.scalar(select(func.count(func.distinct(MoodCheckin.local_date))))
+        moods = set(db.session.scalars(select(MoodCheckin.mood)))
+    assert counts[0] == 1
+    assert 280 <= days <= 366  # rest days are allowed
+    assert counts[1] > days  # some days have several check-ins
+    assert moods == {1, 2, 3, 4, 5}
+    assert counts[2] > 0 and counts[3] > 300
+    second = runner.invoke(args=args)
+    assert second.exit_code == 0, second.output
+    assert "Added 0 check-ins and 0 self-care marks" in second.output
+    with app.app_context():
+        again = (db.session.query(User).count(), db.session.query(MoodCheckin).count(),
+                 db.session.query(CheckinEmotion).count(), db.session.query(SelfCareLog).count())
+    assert again == counts
+
+
+def test_demo_data_refuses_a_weak_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["demo-data", "--email", "demo@example.com", "--password", "password1234"])
+    assert result.exit_code != 0
+    with app.app_context():
+        assert db.session.query(User).count() == 0
+
+
+def test_an_engine_url_from_a_hosting_platform_is_accepted():
+    from webapp.config import normalise_database_url
+
+    assert normalise_database_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+    create_engine(normalise_database_url("postgres://u:p@h/db"))  # psycopg 3 is the driver
