@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from webapp import create_app, mail
 from webapp.auth import services as auth_services
@@ -52,9 +51,10 @@ class BrowserLikeClient(FlaskClient):
 def _clear_database() -> None:
     db.session.remove()
     if ON_POSTGRES:
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        # Deleting the few rows a test made is much faster than TRUNCATE on small tables.
         with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
     else:
         db.drop_all()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from webapp.audit import security_event
 from webapp.htmx import is_htmx
@@ -42,6 +42,11 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         security_event("csrf_failed", reason=error.description, path=request.path)
         return render_error(400, CSRF_MESSAGE)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # No page can be built for a host we don't answer to (url_for has nothing to use).
+        return Response("Bad request: unknown host.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

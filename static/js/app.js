@@ -48,6 +48,14 @@
     });
   }
 
+  // A small spinner in the top bar while any htmx request is on its way.
+  document.addEventListener("htmx:beforeRequest", function () {
+    document.body.classList.add("htmx-request");
+  });
+  ["htmx:afterRequest", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function () { document.body.classList.remove("htmx-request"); });
+  });
+
   // After htmx swaps a panel in, move focus to its heading so screen readers hear the result.
   document.addEventListener("htmx:afterSwap", function (event) {
     var heading = event.detail.target && event.detail.target.querySelector

@@ -189,3 +189,10 @@ def test_an_engine_url_from_a_hosting_platform_is_accepted():
     assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
     create_engine(normalise_database_url("postgres://u:p@h/db"))  # psycopg 3 is the driver
+
+
+def test_unknown_hosts_are_refused_when_trusted_hosts_is_set():
+    app = create_app({"TESTING": True, "TRUSTED_HOSTS": ["onward.example"]})
+    client = app.test_client()
+    assert client.get("/healthz", base_url="http://evil.example").status_code == 400
+    assert client.get("/healthz", base_url="http://onward.example").status_code == 200
