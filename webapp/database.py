@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -38,10 +38,19 @@ def configure_engine_events(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        # Reads (GET/HEAD) stay deferred so they never queue behind a writer; everything
-        # else is a write transaction and takes the lock first.
-        reading = has_request_context() and request.method in ("GET", "HEAD")
-        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        # Reads (GET/HEAD) stay deferred so they never queue behind a writer. A request that
+        # changes something takes the write lock with its first statement and gives it up
+        # at its commit; rendering the answer afterwards only reads, so it goes deferred.
+        if has_request_context():
+            writing = request.method not in ("GET", "HEAD") and not g.get("_committed")
+        else:
+            writing = True
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    @event.listens_for(engine, "commit")
+    def _sqlite_commit(conn: Any) -> None:
+        if has_request_context():
+            g._committed = True
 
 
 def insert_ignoring_conflicts(model: type, index_elements: list[str], **values: Any) -> bool:

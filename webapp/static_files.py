@@ -24,7 +24,10 @@ def _file_hash(path: Path, mtime: float) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
+@cache
 def _resolve(filename: str) -> Path | None:
+    """The file under static/ for a name from a URL or template; None for anything else.
+    Cached: templates ask for the same few files on every page."""
     path = (STATIC / filename).resolve()
     if STATIC not in path.parents or not path.is_file():
         return None
@@ -32,9 +35,15 @@ def _resolve(filename: str) -> Path | None:
 
 
 def static_version(filename: str) -> str | None:
-    """A short hash of a static file's bytes; None for a file that does not exist."""
+    """A short hash of a static file's bytes (recomputed when the file changes); None for a
+    file that does not exist."""
     path = _resolve(filename)
-    return _file_hash(path, path.stat().st_mtime) if path else None
+    if path is None:
+        return None
+    try:
+        return _file_hash(path, path.stat().st_mtime)
+    except FileNotFoundError:
+        return None
 
 
 def static_url(filename: str) -> str:
