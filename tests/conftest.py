@@ -38,7 +38,8 @@ class BrowserLikeClient(FlaskClient):
         method = kwargs.get("method", "GET")
         if with_csrf and method not in ("GET", "HEAD", "OPTIONS"):
             headers = dict(kwargs.pop("headers", None) or {})
-            headers.setdefault("X-CSRFToken", self.csrf_token())
+            if "X-CSRFToken" not in headers:
+                headers["X-CSRFToken"] = self.csrf_token()
             kwargs["headers"] = headers
         return super().open(*args, **kwargs)
 

@@ -4,10 +4,12 @@ instead of a page swapped into a fragment."""
 from __future__ import annotations
 
 from flask import Flask, Response, g, make_response, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from webapp.audit import security_event
+from webapp.auth.sessions import unauthorized
 from webapp.htmx import is_htmx
 
 MESSAGES = {
@@ -41,6 +43,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         security_event("csrf_failed", reason=error.description, path=request.path)
+        if is_htmx() and not current_user.is_authenticated:
+            # The session cookie is gone (expired, or the browser dropped it): every htmx
+            # action needs a signed-in user, so the fix is signing in, not reloading.
+            return unauthorized()
         return render_error(400, CSRF_MESSAGE)
 
     @app.errorhandler(SecurityError)

@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from webapp.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after a commit: views render what a service just saved without
+# loading it all again (TRUST.md PERF-03).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

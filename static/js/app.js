@@ -57,9 +57,11 @@
   });
 
   // After htmx swaps a panel in, move focus to its heading so screen readers hear the result.
+  // event.target is the new content (detail.target is the element it replaced).
   document.addEventListener("htmx:afterSwap", function (event) {
-    var heading = event.detail.target && event.detail.target.querySelector
-      ? event.detail.target.querySelector("h2[tabindex='-1']") : null;
+    var swapped = event.target;
+    var heading = swapped && swapped.matches && swapped.matches("h2[tabindex='-1']")
+      ? swapped : swapped && swapped.querySelector && swapped.querySelector("h2[tabindex='-1']");
     if (heading) heading.focus();
   });
 

@@ -133,8 +133,7 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
         if checkin.payload_hash != payload_hash:
             raise CheckinConflict(client_uuid)
         return checkin, False
-    for key in sorted(set(data.emotions)):
-        db.session.add(CheckinEmotion(checkin_id=checkin.id, emotion=key))
+    checkin.emotions.extend(CheckinEmotion(emotion=key) for key in sorted(set(data.emotions)))
     db.session.commit()
     return checkin, True
 

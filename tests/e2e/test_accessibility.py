@@ -1,0 +1,254 @@
+"""Accessibility in the browser: axe on every page a person can reach (light and dark),
+tap targets and no sideways scrolling at 360 px, and the check-in by keyboard alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.base import AXE_SCRIPT, AxeResults
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import (
+    Account,
+    BrowserWatch,
+    LiveServer,
+    sign_in,
+    today_in,
+)
+
+pytestmark = pytest.mark.e2e
+
+NARROW = 360  # CSS px: the narrowest phone we design for
+
+
+def axe_context(watched_context, **options):
+    """A context for axe: it bypasses the app's CSP (axe is a script the CSP would block)
+    and loads axe-core (the copy axe-playwright-python ships) into every page up front,
+    instead of sending its 500 KB again for every check."""
+    context = watched_context(bypass_csp=True, **options)
+    context.add_init_script(AXE_SCRIPT)
+    return context
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Every axe violation on the page as it is now (all rules axe runs by default, every
+    impact), one readable line each."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)
+    results = AxeResults(page.evaluate("axe.run(document, {resultTypes: ['violations']})"))
+    found = results.response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        for v in found
+    ]
+
+
+def give_history(live_server: LiveServer, account: Account) -> None:
+    """Earlier days with details and self-care, so history has something in every part."""
+    today = today_in()
+    live_server.add_checkin(account, 2, day=today - timedelta(days=1), energy=2,
+                            emotions=("anxious", "stuck"), note="Waiting to hear back.")
+    live_server.add_checkin(account, 5, day=today - timedelta(days=3))
+    live_server.mark_habit_done(account, "Mindfulness", today - timedelta(days=1))
+
+
+def tap_mood(page: Page, word: str) -> None:
+    page.get_by_role("button", name=f"Mood: {word}", exact=True).tap()
+    expect(page.locator("#checkin-panel h2")).to_have_text(f"Saved: you're feeling {word}")
+
+
+def test_every_page_passes_axe(
+    page: Page, watched_context, watch: BrowserWatch, live_server: LiveServer, account: Account
+):
+    """axe needs to inject its script, which the app's CSP forbids, so it runs in a
+    context that bypasses CSP; the same pages also load in `page`, a normal context, so
+    the CSP watch sees each of them as the app really serves it."""
+    axe_page = axe_context(watched_context).new_page()
+    watch.expect_console_error(r"status of 404")  # the two "not found" pages below
+    watch.expect_console_error(r"status of 422")  # forms sent empty on purpose
+    give_history(live_server, account)
+    live_server.archive_habit(account, "A hobby")
+    reset_token = live_server.password_reset_token(account)
+    problems: dict[str, list[str]] = {}
+
+    def check(label: str, url: str | None = None) -> None:
+        if url is not None:
+            page.goto(url)
+            response = axe_page.goto(url)
+            assert response is not None and response.status < 500, label
+        problems[label] = axe_violations(axe_page)
+
+    def submit_empty(button: str) -> None:
+        axe_page.get_by_role("button", name=button).click()
+        expect(axe_page.locator(".error").first).to_be_visible()
+
+    # Signed out.
+    check("register", "/register")
+    submit_empty("Create my account")
+    check("register, with errors")
+    check("login", "/login")
+    submit_empty("Sign in")
+    check("login, with errors")
+    check("forgot password", "/password/forgot")
+    axe_page.get_by_label("Email").fill(account.email)
+    axe_page.get_by_role("button", name="Send the link").click()
+    expect(axe_page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    check("forgot password, sent")
+    check("reset password", f"/password/reset?token={reset_token}")
+    check("reset link no longer works", "/password/reset?token=not-a-real-token")
+    check("404, signed out", "/no-such-page")
+
+    # Signed in, on both contexts (two devices, so the sessions page has two rows).
+    sign_in(page, account)
+    sign_in(axe_page, account)
+    check("today, before a check-in", "/")
+    tap_mood(axe_page, "good")
+    check("today, details form after the one-tap check-in")
+    [checkin_id] = [c.id for c in live_server.checkins(account)
+                    if c.local_date == today_in()]
+    check("today, after a check-in", "/")
+    check("details page (no-JS path)", f"/checkins/{checkin_id}/details")
+    check("history", "/checkins")
+    check("add a check-in", "/checkins/new")
+    axe_page.get_by_role("button", name="Save").click()
+    expect(axe_page.locator(".error").first).to_be_visible()
+    check("add a check-in, with errors")
+    check("edit a check-in", f"/checkins/{checkin_id}/edit")
+    check("delete a check-in", f"/checkins/{checkin_id}/delete")
+    check("self-care habits", "/self-care/habits")
+    habit_id = live_server.habit_id(account, "Exercise")
+    check("rename a habit", f"/self-care/habits/{habit_id}/rename")
+    check("more", "/more")
+    check("name and time zone", "/account")
+    check("password", "/account/password")
+    check("signed-in devices", "/account/sessions")
+    expect(axe_page.get_by_role("button", name="Sign out all other devices")).to_be_visible()
+    check("404, signed in", "/no-such-page")
+
+    failing = {label: found for label, found in problems.items() if found}
+    assert not failing, "axe violations:\n" + "\n".join(
+        f"- {label}:\n    " + "\n    ".join(found) for label, found in failing.items()
+    )
+    watch.assert_clean()
+
+
+def test_today_and_history_pass_axe_in_dark_mode(
+    watched_context, watch: BrowserWatch, live_server: LiveServer, account: Account
+):
+    give_history(live_server, account)
+    page = axe_context(watched_context, color_scheme="dark").new_page()
+    sign_in(page, account)
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    # The dark palette really applies (--bg in the dark scheme).
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 23, 20)"
+    problems = {"today": axe_violations(page)}
+    tap_mood(page, "great")
+    problems["today, details form"] = axe_violations(page)
+    page.goto("/checkins")
+    problems["history"] = axe_violations(page)
+    failing = {label: found for label, found in problems.items() if found}
+    assert not failing, f"axe violations in dark mode: {failing}"
+    watch.assert_clean()
+
+
+# Everything a thumb may need to hit in the page's content and its navigation.
+TAP_TARGETS_JS = """() => {
+  const selector = [
+    "header a", "main a", "main button", "main input:not([type=hidden])", "main select",
+    "main textarea", "main summary", "nav a", "nav button",
+  ].join(", ");
+  const found = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(el);
+    if (!el.getClientRects().length || style.visibility === "hidden") continue;
+    if (el.closest("[hidden], .visually-hidden")) continue;
+    // WCAG 2.5.8's "inline" exception: a link that is a few words inside a sentence takes
+    // the line height of that text. It is exempt only while the block it sits in holds
+    // other text too; a link standing alone on its line must be a full-size target.
+    if (el.tagName === "A" && style.display === "inline") {
+      const block = el.parentElement.closest("p, li, dd, td, figcaption, blockquote");
+      const text = (node) => node.textContent.replace(/\\s+/g, " ").trim();
+      if (block && text(block).length > text(el).length) continue;
+    }
+    const box = el.getBoundingClientRect();
+    const label = el.getAttribute("aria-label") || el.labels?.[0]?.textContent
+      || el.textContent || el.name || el.id;
+    found.push({
+      what: `${el.tagName.toLowerCase()} "${label.replace(/\\s+/g, " ").trim()}"`,
+      width: Math.round(box.width * 10) / 10,
+      height: Math.round(box.height * 10) / 10,
+    });
+  }
+  return found;
+}"""
+
+
+def check_tap_targets(page: Page, state: str) -> list[str]:
+    targets = page.evaluate(TAP_TARGETS_JS)
+    assert targets, f"{state}: found nothing to tap"
+    small = [f"{state}: {t['what']} is {t['width']}x{t['height']}"
+             for t in targets if t["width"] < 44 or t["height"] < 44]
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    if scroll_width > NARROW:
+        small.append(f"{state}: the page scrolls sideways ({scroll_width}px wide)")
+    return small
+
+
+def test_tap_targets_are_44px_and_nothing_scrolls_sideways_at_360px(
+    signed_in_page: Page, watch: BrowserWatch, live_server: LiveServer, account: Account
+):
+    page = signed_in_page
+    assert page.viewport_size["width"] == NARROW
+    give_history(live_server, account)
+    page.reload()
+    problems = check_tap_targets(page, "today")
+    tap_mood(page, "bad")
+    problems += check_tap_targets(page, "today, details form")
+    page.get_by_role("button", name="A real break", exact=True).tap()
+    page.goto("/checkins")
+    expect(page.locator(".checkin-item")).to_have_count(3)
+    problems += check_tap_targets(page, "history")
+    assert not problems, "\n".join(problems)
+    watch.assert_clean()
+
+
+def test_check_in_with_the_keyboard_alone(
+    signed_in_page: Page, watch: BrowserWatch, live_server: LiveServer, account: Account
+):
+    page = signed_in_page
+    page.goto("/")  # a fresh load: focus starts at the top of the document
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    assert skip.bounding_box()["y"] >= 0, "the focused skip link is off screen"
+
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    assert urlsplit(page.url).fragment == "main"
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Mood: awful", exact=True)).to_be_focused()
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    good = page.get_by_role("button", name="Mood: good", exact=True)
+    expect(good).to_be_focused()
+
+    page.keyboard.press("Enter")
+    expect(page.locator("#checkin-panel h2")).to_have_text("Saved: you're feeling good")
+    assert [c.mood for c in live_server.checkins(account)] == [4]
+    watch.assert_clean()
+
+
+def test_focus_moves_to_the_saved_heading_after_a_tap(signed_in_page: Page, watch: BrowserWatch):
+    """After a tap, focus goes to "Saved: ...", so a screen reader announces the result and
+    the keyboard continues from the new panel (the intent stated in app.js)."""
+    page = signed_in_page
+    good = page.get_by_role("button", name="Mood: good", exact=True)
+    good.focus()
+    page.keyboard.press("Enter")
+    saved = page.locator("#checkin-panel h2")
+    expect(saved).to_have_text("Saved: you're feeling good")
+    watch.assert_clean()
+    expect(saved).to_be_focused(timeout=1000)

@@ -1,0 +1,207 @@
+"""Helpers for the route guards in test_route_guards.py: rules read from the URL map,
+database snapshots that explain what changed, a SQL statement counter, and sample data."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+from werkzeug.routing import Rule
+
+from webapp.auth.sessions import SEEN_KEY
+from webapp.checkins import services as checkin_services
+from webapp.extensions import db
+from webapp.models import User
+from webapp.timezones import local_today
+
+# HEAD and OPTIONS are answered by Flask itself from GET and the rule's methods.
+IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+# --- Rules ----------------------------------------------------------------------------------
+
+
+def rules_of(app: Flask) -> list[Rule]:
+    """Every rule of the app, in a stable order (by path, then endpoint)."""
+    return sorted(app.url_map.iter_rules(), key=lambda rule: (rule.rule, rule.endpoint))
+
+
+def methods_of(rule: Rule) -> list[str]:
+    """The methods a view answers itself, GET first."""
+    return sorted(rule.methods - IMPLICIT_METHODS, key=lambda m: (m != "GET", m))
+
+
+def write_methods_of(rule: Rule) -> list[str]:
+    return [m for m in methods_of(rule) if m not in SAFE_METHODS]
+
+
+def rule_id(rule: Rule, method: str | None = None) -> str:
+    """A test id that reads like the route: "checkins.edit:POST"."""
+    return f"{rule.endpoint}:{method}" if method else rule.endpoint
+
+
+def build_url(app: Flask, rule: Rule, values: dict, method: str) -> str:
+    """The path of `rule` with these argument values (what the browser would request)."""
+    return app.url_map.bind("localhost").build(rule.endpoint, values, method=method)
+
+
+# --- Database snapshots ---------------------------------------------------------------------
+
+Row = tuple[tuple[str, object], ...]
+Snapshot = dict[str, list[Row]]
+
+
+def _rows(table, where=None) -> list[Row]:
+    query = select(table).order_by(*table.primary_key.columns)
+    if where is not None:
+        query = query.where(where)
+    return [tuple(row._mapping.items()) for row in db.session.execute(query)]
+
+
+def snapshot(app: Flask) -> Snapshot:
+    """Every row of every table, keyed by table name. Comparing two snapshots catches any
+    write at all: an insert, a delete, or one changed column."""
+    with app.app_context():
+        return {table.name: _rows(table) for table in db.metadata.sorted_tables}
+
+
+def owned_snapshot(app: Flask, user_id: int) -> Snapshot:
+    """Every row that belongs to the user: their `users` row, rows with their `user_id`,
+    and, transitively, rows whose foreign key points at one of those (e.g. a check-in's
+    emotions). Works out ownership from the schema, so new tables are included without
+    anyone listing them."""
+    users = User.__table__
+    owned_keys: dict[str, set] = {}
+    result: Snapshot = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            if table is users:
+                where = table.c.id == user_id
+            elif "user_id" in table.c:
+                where = table.c.user_id == user_id
+            else:
+                parents = [
+                    fk for fk in table.foreign_keys
+                    if fk.column.table.name in owned_keys and fk.column.primary_key
+                ]
+                if not parents:
+                    continue
+                fk = parents[0]
+                where = fk.parent.in_(owned_keys[fk.column.table.name])
+            rows = _rows(table, where)
+            result[table.name] = rows
+            pk = list(table.primary_key.columns)
+            if len(pk) == 1:
+                owned_keys[table.name] = {dict(row)[pk[0].name] for row in rows}
+    return result
+
+
+def describe_changes(before: Snapshot, after: Snapshot, limit: int = 3) -> str:
+    """What differs between two snapshots, table by table, in a few readable lines."""
+    lines = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name, []), after.get(name, [])
+        if old == new:
+            continue
+        gone = [row for row in old if row not in new]
+        added = [row for row in new if row not in old]
+        lines.append(f"  {name}: {len(old)} -> {len(new)} rows")
+        lines += [f"    - {dict(row)}" for row in gone[:limit]]
+        lines += [f"    + {dict(row)}" for row in added[:limit]]
+    return "\n".join(lines) or "  (no differences)"
+
+
+# --- SQL statements -------------------------------------------------------------------------
+
+# Transaction control is not a query: SQLite's BEGIN is issued through SQLAlchemy (so the
+# listener sees it) while PostgreSQL's is implicit in the driver (so it does not). Leaving
+# these out makes the budget mean the same on both databases.
+_NOT_A_QUERY = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.I)
+
+
+@contextmanager
+def counting_statements(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's engine runs inside the block (PERF-03)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not _NOT_A_QUERY.match(statement):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+# --- Clients --------------------------------------------------------------------------------
+
+
+def age_session(client: FlaskClient, seconds: int = 120) -> None:
+    """Pretend the client's last request was `seconds` ago, past the one-minute throttle on
+    session bookkeeping but inside the idle timeout, so the next request takes the code path
+    that may refresh `last_seen_at` (allowed on non-GET requests only)."""
+    with client.session_transaction() as session:
+        session[SEEN_KEY] = int(time.time()) - seconds
+
+
+# --- Sample data ----------------------------------------------------------------------------
+
+CANARY = "alice-canary-7f3c"
+
+
+def new_checkin(user: User, **details) -> int:
+    """A check-in of `user` made today, with feelings and a note; returns its id."""
+    data = checkin_services.CheckinInput(
+        mood=details.pop("mood", 3),
+        energy=details.pop("energy", 2),
+        emotions=details.pop("emotions", ("hopeful", "tired")),
+        note=details.pop("note", f"{CANARY} a slow morning"),
+        **details,
+    )
+    checkin, _ = checkin_services.record_checkin(user, str(uuid.uuid4()), data)
+    return checkin.id
+
+
+def new_habit(user: User) -> int:
+    """A self-care habit of `user`, with a unique name; returns its id."""
+    return checkin_services.add_habit(user, f"{CANARY} {uuid.uuid4().hex[:8]}").id
+
+
+def seed_a_month(user: User, days: int = 30) -> None:
+    """A realistic month: one or two check-ins a day with feelings and notes, and self-care
+    done on most days, so list pages have something to (over-)query."""
+    today = local_today(user.timezone)
+    habits = checkin_services.habits(user)
+    emotions = ("hopeful", "anxious", "tired", "proud", "calm", "stuck")
+    for back in range(days):
+        day = today - timedelta(days=back)
+        for n in range(1 + back % 2):
+            new_checkin(
+                user,
+                mood=1 + (back + n) % 5,
+                energy=1 + back % 5,
+                emotions=(emotions[back % 6], emotions[(back + n + 1) % 6]),
+                note=f"day {back}, check-in {n}",
+                day=day,
+            )
+        for position, habit in enumerate(habits):
+            if (back + position) % 3:
+                checkin_services.set_habit_done(user, habit, day, True)
+
+
+def with_user(app: Flask, user_id: int, make: Callable[[User], object]):
+    """Run `make(user)` in an app context and return what it returns."""
+    with app.app_context():
+        return make(db.session.get(User, user_id))

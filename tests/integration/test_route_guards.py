@@ -1,0 +1,634 @@
+"""Guards that grow with the app (TRUST.md TST-01..03, SEC-16, SEC-19..22, PERF-02, PERF-03).
+
+Nothing here lists URLs by hand: every test is generated from `app.url_map`, so a route added
+by a later feature is access-checked, CSRF-checked, checked for writes on GET, for its
+security headers and for its query budget the day it lands. A new route needs only a line in
+ROUTE_CLASSES and, when its URL has a new argument, an entry in OBJECT_ID_FACTORIES; the
+tests say so when either is missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from tests.conftest import PASSWORD
+from tests.integration.guards_support import (
+    CANARY,
+    age_session,
+    build_url,
+    counting_statements,
+    describe_changes,
+    methods_of,
+    new_checkin,
+    new_habit,
+    owned_snapshot,
+    rule_id,
+    rules_of,
+    seed_a_month,
+    snapshot,
+    with_user,
+    write_methods_of,
+)
+from webapp import create_app
+from webapp.config import TestConfig
+from webapp.errors import CSRF_MESSAGE
+from webapp.extensions import db
+from webapp.models import User
+from webapp.security import CONTENT_SECURITY_POLICY, IMMUTABLE
+from webapp.templating import static_url
+
+# Building an app opens no database connection, so the rules can be read at import time
+# and turned into test parameters.
+APP = create_app("testing")
+RULES = rules_of(APP)
+ENDPOINTS = sorted({rule.endpoint for rule in RULES})
+
+# --- 1. Route inventory ---------------------------------------------------------------------
+
+# public: anyone may call it.  owner: the signed-in user's own data; anonymous users are
+# sent to sign in, and another user's object is a 404.  share: a mentor's capability link
+# (SHR), read-only and `Referrer-Policy: no-referrer`.  admin: operators only.
+ROUTE_CLASSES: dict[str, str] = {
+    "static": "public",
+    "core.healthz": "public",
+    "core.robots": "public",
+    "auth.register": "public",
+    "auth.login": "public",
+    "auth.forgot_password": "public",
+    "auth.reset_password": "public",
+    "auth.logout": "owner",
+    "today.index": "owner",
+    "checkins.create": "owner",
+    "checkins.details": "owner",
+    "checkins.history": "owner",
+    "checkins.new": "owner",
+    "checkins.edit": "owner",
+    "checkins.delete": "owner",
+    "checkins.habit_done": "owner",
+    "checkins.habits": "owner",
+    "checkins.rename_habit": "owner",
+    "checkins.archive_habit": "owner",
+    "checkins.restore_habit": "owner",
+    "account.more": "owner",
+    "account.profile": "owner",
+    "account.change_password": "owner",
+    "account.sessions": "owner",
+    "account.sign_out_others": "owner",
+}
+CLASSES = {"public", "owner", "share", "admin"}
+OPEN_CLASSES = {"public", "share"}  # answer anonymous users
+REFERRER_POLICY = {"share": "no-referrer"}  # everything else: same-origin (SEC-21, SHR-08)
+
+
+def route_class(endpoint: str) -> str:
+    """The endpoint's class. One missing from ROUTE_CLASSES is guarded as an owner endpoint,
+    so forgetting to classify a route can only make more tests fail, never fewer."""
+    return ROUTE_CLASSES.get(endpoint, "owner")
+
+
+# --- 2. Object-id factory -------------------------------------------------------------------
+
+# For every URL argument: make the thing it names for the given user (committed) and return
+# the value that goes in the URL.
+OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
+    "checkin_id": new_checkin,
+    "habit_id": new_habit,
+    # Not an object: the static view's file. A real one, so the answer is a 200.
+    "filename": lambda user: "css/app.css",
+}
+MISSING_FACTORY = (
+    "{rule} has the URL argument(s) {missing}, which OBJECT_ID_FACTORIES in "
+    "tests/integration/test_route_guards.py does not know. Add a function that creates that "
+    "object for a given user and returns its id, so the authorization, CSRF and header "
+    "guards can reach this route."
+)
+
+# Form data that would change something if the request got through, so "nothing was
+# written" means something. Endpoints whose only field is the CSRF token need no entry.
+WOULD_WRITE: dict[str, Callable[[], dict]] = {
+    "auth.register": lambda: {
+        "display_name": "Mallory", "email": "mallory@example.com",
+        "password": "plenty of quiet evenings", "timezone": "UTC", "consent": "y",
+    },
+    "auth.login": lambda: {"email": "alice@example.com", "password": PASSWORD},
+    "auth.forgot_password": lambda: {"email": "alice@example.com"},
+    "checkins.create": lambda: {"mood": "4", "client_uuid": str(uuid.uuid4())},
+    "checkins.new": lambda: {
+        "mood": "2", "day": "2024-01-02", "note": "written by someone else",
+        "client_uuid": str(uuid.uuid4()),
+    },
+    "checkins.details": lambda: {"energy": "5", "emotions": "calm", "note": "someone else"},
+    "checkins.edit": lambda: {"mood": "1", "day": "2024-01-02", "note": "someone else"},
+    "checkins.habit_done": lambda: {"done": "1"},
+    "checkins.habits": lambda: {"name": "Written by someone else"},
+    "checkins.rename_habit": lambda: {"name": "Renamed by someone else"},
+    "account.profile": lambda: {"display_name": "Renamed", "timezone": "UTC"},
+    "account.change_password": lambda: {
+        "current_password": PASSWORD, "new_password": "a different walk home at dusk",
+    },
+}
+
+
+def form_for(endpoint: str, method: str) -> dict | None:
+    if method == "GET":
+        return None
+    make = WOULD_WRITE.get(endpoint)
+    return make() if make else {}
+
+
+def url_for_user(app: Flask, rule: Rule, method: str, user_id: int | None) -> str:
+    """The rule's URL with every argument filled by a fresh object of that user."""
+    missing = sorted(rule.arguments - set(OBJECT_ID_FACTORIES))
+    if missing:
+        pytest.fail(MISSING_FACTORY.format(rule=rule.rule, missing=", ".join(missing)))
+    values = {
+        argument: with_user(app, user_id, OBJECT_ID_FACTORIES[argument])
+        for argument in sorted(rule.arguments)
+    }
+    return build_url(app, rule, values, method)
+
+
+def send(client: FlaskClient, method: str, url: str, *, htmx: bool = False,
+         csrf: bool = True, data: dict | None = None):
+    """One request as a browser form (or htmx, with HX-Request) would send it. The body is
+    read and the response closed, so a static file's handle is never left open."""
+    if htmx:
+        response = client.htmx(method, url, data=data, csrf=csrf)  # type: ignore[attr-defined]
+    else:
+        response = client.open(url, method=method, data=data, csrf=csrf)  # type: ignore[call-arg]
+    response.get_data()
+    response.close()
+    return response
+
+
+def _url(endpoint: str, **values) -> str:
+    """The URL of an endpoint, for the few tests that name one on purpose."""
+    with APP.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def cases(pairs) -> list:
+    return [pytest.param(rule, method, id=rule_id(rule, method)) for rule, method in pairs]
+
+
+READABLE_RULES = [rule for rule in RULES if "GET" in rule.methods]
+GET_RULES = [pytest.param(rule, id=rule_id(rule)) for rule in READABLE_RULES]
+WRITE_CASES = cases((rule, m) for rule in RULES for m in write_methods_of(rule))
+OWNER_OBJECT_RULES = [
+    pytest.param(rule, id=rule_id(rule)) for rule in RULES
+    if route_class(rule.endpoint) not in OPEN_CLASSES and rule.arguments
+]
+ANONYMOUS_CASES = cases(
+    (rule, m) for rule in RULES for m in methods_of(rule)
+    if route_class(rule.endpoint) not in OPEN_CLASSES or m == "GET"
+)
+OWNER_LIST_RULES = [
+    rule for rule in RULES
+    if route_class(rule.endpoint) not in OPEN_CLASSES and "GET" in rule.methods
+    and not rule.arguments
+]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_endpoint_is_classified(endpoint):
+    """Every endpoint says who may call it, so the guards below know what to expect."""
+    assert endpoint in ROUTE_CLASSES, (
+        f"Endpoint {endpoint!r} is not in ROUTE_CLASSES (tests/integration/"
+        f"test_route_guards.py). Classify it as one of {sorted(CLASSES)}."
+    )
+    assert ROUTE_CLASSES[endpoint] in CLASSES, f"{endpoint}: unknown class"
+
+
+def test_inventory_names_only_existing_endpoints():
+    """A stale entry would hide that a route was removed or renamed."""
+    stale = sorted(set(ROUTE_CLASSES) - set(ENDPOINTS))
+    assert not stale, f"ROUTE_CLASSES names endpoints the app no longer has: {stale}"
+
+
+def test_guards_see_the_same_rules_as_the_app_under_test(app):
+    """The parameters come from a module-level app; a route registered only in some
+    configurations would escape them."""
+    def shape(rules):
+        return [(r.rule, r.endpoint, sorted(r.methods)) for r in rules]
+
+    assert shape(rules_of(app)) == shape(RULES)
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.arguments], ids=rule_id)
+def test_every_url_argument_has_a_factory(rule):
+    missing = sorted(rule.arguments - set(OBJECT_ID_FACTORIES))
+    assert not missing, MISSING_FACTORY.format(rule=rule.rule, missing=", ".join(missing))
+
+
+@pytest.mark.parametrize(("rule", "method"), ANONYMOUS_CASES)
+def test_anonymous_request(request, app, client, rule, method):
+    """Public pages answer anonymous users without crashing; everything else sends them to
+    sign in: a redirect for a page, a 401 with HX-Redirect for htmx (never a login form
+    swapped into a fragment). Non-GET requests carry a valid CSRF token, so it is the
+    sign-in check that answers."""
+    # Alice's objects fill the URL; a rule without arguments doesn't pay for creating her.
+    alice_id = request.getfixturevalue("alice_id") if rule.arguments else None
+    url = url_for_user(app, rule, method, alice_id)
+    if route_class(rule.endpoint) in OPEN_CLASSES:
+        status = send(client, "GET", url).status_code
+        assert status == 200 or 300 <= status < 400 or status == 404, f"GET {url}: {status}"
+        return
+    before = snapshot(app)
+    page = send(client, method, url, data=form_for(rule.endpoint, method))
+    assert page.status_code == 302, f"{method} {url}: {page.status_code}"
+    target = urlsplit(page.headers["Location"])
+    assert target.path == "/login", page.headers["Location"]
+    assert parse_qs(target.query).get("next") == [url], page.headers["Location"]
+
+    fragment = send(client, method, url, htmx=True, data=form_for(rule.endpoint, method))
+    assert fragment.status_code == 401, f"htmx {method} {url}: {fragment.status_code}"
+    assert urlsplit(fragment.headers.get("HX-Redirect", "")).path == "/login"
+    assert fragment.get_data() == b""
+    assert snapshot(app) == before, describe_changes(before, snapshot(app))
+
+
+def test_share_routes_are_read_only():
+    """A mentor's link only reads (SHR-06): no share route accepts a write method."""
+    writable = [
+        rule_id(rule, method) for rule in RULES if route_class(rule.endpoint) == "share"
+        for method in write_methods_of(rule)
+    ]
+    assert not writable, f"share routes that accept writes: {writable}"
+
+
+# --- 3. Authorization matrix (SEC-16) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", OWNER_OBJECT_RULES)
+def test_someone_elses_object_is_a_404(app, alice_id, alice, bob, rule):
+    """Bob, signed in and with a valid CSRF token, asks for alice's object with every method
+    the route accepts: 404, as a page and as htmx, and none of alice's rows change. Alice
+    herself can open it."""
+    for method in methods_of(rule):
+        url = url_for_user(app, rule, method, alice_id)
+        before = owned_snapshot(app, alice_id)
+        for htmx in (False, True):
+            label = f"bob {'htmx ' if htmx else ''}{method} {url}"
+            response = send(bob, method, url, htmx=htmx, data=form_for(rule.endpoint, method))
+            assert response.status_code == 404, f"{label}: {response.status_code}"
+            after = owned_snapshot(app, alice_id)
+            assert after == before, f"{label} changed alice's rows:\n{describe_changes(before, after)}"
+        if method == "GET":
+            assert send(alice, "GET", url).status_code == 200, f"alice GET {url}"
+
+
+def test_list_views_never_show_someone_elses_rows(app, alice_id, bob):
+    """Alice's note and habit carry a canary; no page of bob's may show it. (One test over
+    all the owner pages without an id: each needs the same two users and nothing else.)"""
+    with_user(app, alice_id, new_checkin)
+    with_user(app, alice_id, new_habit)
+    leaks = [
+        url for url in (build_url(app, rule, {}, "GET") for rule in OWNER_LIST_RULES)
+        if CANARY in send(bob, "GET", url).get_data(as_text=True)
+    ]
+    assert not leaks, f"bob sees alice's data on {leaks}"
+
+
+def test_the_canary_is_visible_to_its_owner(app, alice_id, alice):
+    """The control for the test above: the canary really is rendered for alice."""
+    with_user(app, alice_id, new_checkin)
+    with_user(app, alice_id, new_habit)
+    for url in (_url("checkins.history"), _url("checkins.habits")):
+        assert CANARY in alice.get(url).get_data(as_text=True), url
+
+
+# --- 4. CSRF matrix (SEC-19, TST-02) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rule", "method"), WRITE_CASES)
+def test_write_without_csrf_token_is_refused(app, alice_id, alice, rule, method):
+    """No token, no write: 400 as a form post and as htmx, anonymous and signed in, with a
+    form that would otherwise change something, and every table unchanged (alice's session
+    is aged, so even a `last_seen_at` touched before the check would show). An anonymous
+    htmx request is sent to sign in instead (401 + HX-Redirect): its session is gone, so
+    reloading would not help. Then the same request with the token gets past the CSRF
+    check, so the refusals are not vacuous."""
+    anonymous = app.test_client()
+    for client in (anonymous, alice):
+        client.csrf_token()  # the session holds a token, as after viewing any page
+    url = url_for_user(app, rule, method, alice_id)
+    before = snapshot(app)
+    for who, client in (("anonymous", anonymous), ("alice", alice)):
+        for htmx in (False, True):
+            label = f"{who} {'htmx' if htmx else 'form'} {method} {url} without a token"
+            age_session(client)
+            response = send(client, method, url, htmx=htmx, csrf=False,
+                            data=form_for(rule.endpoint, method))
+            if who == "anonymous" and htmx:
+                assert response.status_code == 401, f"{label}: {response.status_code}"
+                assert response.headers["HX-Redirect"].startswith("/login"), label
+            else:
+                assert response.status_code == 400, f"{label}: {response.status_code}"
+                assert CSRF_MESSAGE in response.get_data(as_text=True), label
+            after = snapshot(app)
+            assert after == before, f"{label} wrote:\n{describe_changes(before, after)}"
+
+    control = send(alice, method, url, data=form_for(rule.endpoint, method))
+    assert CSRF_MESSAGE not in control.get_data(as_text=True), f"alice {method} {url}"
+    assert control.status_code != 400, f"alice {method} {url} with a token"
+
+
+def test_a_check_in_posted_with_the_token_is_saved(app, alice_id, alice):
+    """The positive control: the token the browser sends is accepted and the write lands."""
+    url = _url("checkins.create")
+    page = alice.post(url, data={"mood": "4", "client_uuid": str(uuid.uuid4())})
+    assert page.status_code == 303
+    fragment = alice.htmx("post", url, data={"mood": "2", "client_uuid": str(uuid.uuid4())})
+    assert fragment.status_code == 201
+    assert len(snapshot(app)["mood_checkins"]) == 2
+
+
+# --- 5. No GET view writes (SEC-19) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", GET_RULES)
+def test_get_writes_nothing(app, alice_id, alice, client, rule):
+    """A GET leaves every row of every table as it was, for alice (page and htmx) and for an
+    anonymous visitor. Alice's session is aged past the one-minute bookkeeping throttle
+    first, so a GET that refreshed `last_seen_at` would be caught."""
+    url = url_for_user(app, rule, "GET", alice_id)
+    before = snapshot(app)
+    for label, client_, htmx in (("alice", alice, False), ("alice htmx", alice, True),
+                                 ("anonymous", client, False)):
+        age_session(client_)
+        response = send(client_, "GET", url, htmx=htmx)
+        assert response.status_code < 500, f"{label} GET {url}: {response.status_code}"
+        after = snapshot(app)
+        assert after == before, f"{label} GET {url} wrote:\n{describe_changes(before, after)}"
+
+
+# --- 6. Header contract (SEC-20..22, PERF-05, TST-03) ---------------------------------------
+
+
+def header_problems(response, *, endpoint: str | None = None) -> list[str]:
+    """Every way the response breaks the header contract; empty when it keeps it."""
+    headers = response.headers
+    problems = []
+    if headers.get("Content-Security-Policy") != CONTENT_SECURITY_POLICY:
+        problems.append(f"CSP is {headers.get('Content-Security-Policy')!r}")
+    hsts = headers.get("Strict-Transport-Security", "")
+    if "max-age=31536000" not in hsts or "includeSubDomains" not in hsts:
+        problems.append(f"HSTS is {hsts!r}")
+    if headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append(f"X-Content-Type-Options is {headers.get('X-Content-Type-Options')!r}")
+    wanted_referrer = REFERRER_POLICY.get(route_class(endpoint or ""), "same-origin")
+    if headers.get("Referrer-Policy") != wanted_referrer:
+        problems.append(f"Referrer-Policy is {headers.get('Referrer-Policy')!r}")
+    if headers.get("X-Frame-Options") != "DENY":
+        problems.append(f"X-Frame-Options is {headers.get('X-Frame-Options')!r}")
+    if route_class(endpoint or "") == "share" and "noindex" not in headers.get("X-Robots-Tag", ""):
+        problems.append(f"X-Robots-Tag is {headers.get('X-Robots-Tag')!r} (SHR-09)")
+    if endpoint != "static":
+        if headers.get("Cache-Control") != "no-store":
+            problems.append(f"Cache-Control is {headers.get('Cache-Control')!r}")
+        if "HX-Request" not in response.vary:
+            problems.append(f"Vary is {headers.get('Vary')!r}")
+    return problems
+
+
+def assert_headers(response, label: str, *, endpoint: str | None = None) -> None:
+    problems = header_problems(response, endpoint=endpoint)
+    assert not problems, f"{label} ({response.status}): " + "; ".join(problems)
+
+
+def test_the_policy_allows_no_inline_code():
+    """htmx runs without eval here (TRUST.md finding 7); inline code would undo the CSP."""
+    assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
+    assert "'unsafe-eval'" not in CONTENT_SECURITY_POLICY
+    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+
+
+@pytest.mark.parametrize("rule", GET_RULES)
+def test_get_responses_carry_the_security_headers(app, alice_id, alice, client, rule):
+    url = url_for_user(app, rule, "GET", alice_id)
+    for label, client_, htmx in (("alice", alice, False), ("alice htmx", alice, True),
+                                 ("anonymous", client, False)):
+        response = send(client_, "GET", url, htmx=htmx)
+        assert_headers(response, f"{label} GET {url}", endpoint=rule.endpoint)
+
+
+class World:
+    """What a status scenario may need, made on first use, so a scenario that needs only an
+    anonymous visitor doesn't pay for signing two users in."""
+
+    def __init__(self, request: pytest.FixtureRequest):
+        self._request = request
+
+    def __getattr__(self, name: str):
+        fixture = {"anonymous": "client"}.get(name, name)
+        return self._request.getfixturevalue(fixture)
+
+    def alices_checkin(self) -> int:
+        return with_user(self.app, self.alice_id, new_checkin)
+
+    def alices_habit(self) -> int:
+        return with_user(self.app, self.alice_id, new_habit)
+
+
+def _too_many_sign_ins(w: World, *, htmx: bool = False):
+    """Wrong passwords until the per-address limit (10 a minute) answers 429."""
+    token = w.anonymous.csrf_token()
+    wrong = {"email": "alice@example.com", "password": "not the password at all"}
+    headers = {"X-CSRFToken": token, **({"HX-Request": "true"} if htmx else {})}
+    for _ in range(11):
+        response = w.anonymous.post(_url("auth.login"), data=wrong, headers=headers, csrf=False)
+        if response.status_code != 422:
+            break
+    return response
+
+
+def _new_check_in() -> dict:
+    return WOULD_WRITE["checkins.create"]()
+
+
+def _bad_check_in() -> dict:
+    return {"mood": "9", "client_uuid": str(uuid.uuid4())}
+
+
+# (expected status, how to get it): each status class the app answers with, as a page and,
+# where the error handler has an htmx branch, as htmx.
+STATUS_SCENARIOS: dict[str, tuple[int, Callable[[World], object]]] = {
+    "200-page": (200, lambda w: w.anonymous.get(_url("auth.login"))),
+    "200-htmx-toggle": (200, lambda w: w.alice.htmx(
+        "post", _url("checkins.habit_done", habit_id=w.alices_habit()), data={"done": "1"})),
+    "201-htmx-check-in": (201, lambda w: w.alice.htmx(
+        "post", _url("checkins.create"), data=_new_check_in())),
+    "302-sign-in-first": (302, lambda w: w.anonymous.get(_url("today.index"))),
+    "303-after-a-post": (303, lambda w: w.alice.post(
+        _url("checkins.create"), data=_new_check_in())),
+    "401-htmx-sign-in-first": (401, lambda w: w.anonymous.htmx("get", _url("today.index"))),
+    "400-csrf": (400, lambda w: w.alice.post(
+        _url("checkins.create"), data=_new_check_in(), csrf=False)),
+    "400-csrf-htmx": (400, lambda w: w.alice.htmx(
+        "post", _url("checkins.create"), data=_new_check_in(), csrf=False)),
+    "404-unknown-page": (404, lambda w: w.alice.get("/no-such-page")),
+    "404-unknown-page-anonymous": (404, lambda w: w.anonymous.get("/no-such-page")),
+    "404-someone-elses": (404, lambda w: w.bob.get(
+        _url("checkins.edit", checkin_id=w.alices_checkin()))),
+    "404-someone-elses-htmx": (404, lambda w: w.bob.htmx(
+        "post", _url("checkins.habit_done", habit_id=w.alices_habit()), data={"done": "1"})),
+    "405-wrong-method": (405, lambda w: w.alice.get(_url("auth.logout"))),
+    "422-bad-check-in": (422, lambda w: w.alice.post(_url("checkins.create"), data=_bad_check_in())),
+    "422-bad-check-in-htmx": (422, lambda w: w.alice.htmx(
+        "post", _url("checkins.create"), data=_bad_check_in())),
+    "429-sign-in-limit": (429, _too_many_sign_ins),
+    "429-sign-in-limit-htmx": (429, lambda w: _too_many_sign_ins(w, htmx=True)),
+}
+
+
+@pytest.mark.parametrize("scenario", STATUS_SCENARIOS)
+def test_every_status_class_carries_the_security_headers(request, scenario):
+    expected, produce = STATUS_SCENARIOS[scenario]
+    response = produce(World(request))
+    assert response.status_code == expected, f"{scenario}: {response.status_code}"
+    assert_headers(response, scenario)
+    if expected == 429:
+        assert response.headers.get("Retry-After"), "a 429 says when to try again (SEC-36)"
+
+
+STATIC_FILES = sorted(
+    path.relative_to(APP.static_folder).as_posix()
+    for path in Path(APP.static_folder).rglob("*") if path.is_file()
+)
+
+
+@pytest.mark.parametrize("filename", STATIC_FILES)
+def test_static_files_are_cached_by_fingerprint(app, client, filename):
+    """Only the URL with the file's current fingerprint may be kept for a year; without one,
+    or with an old one, the browser must revalidate (PERF-05, SEC-22)."""
+    with app.test_request_context():
+        fingerprinted = static_url(filename)
+    plain = fingerprinted.split("?")[0]
+    for url, cache in ((fingerprinted, IMMUTABLE), (plain, "no-cache"),
+                       (f"{plain}?v=0000000000", "no-cache")):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert_headers(response, f"GET {url}", endpoint="static")
+            assert response.headers.get("Cache-Control") == cache, url
+    assert "?v=" in fingerprinted
+
+
+class _NoPropagationConfig(TestConfig):
+    # TESTING turns propagation on; off, the app's own 500 handler renders, as in production.
+    PROPAGATE_EXCEPTIONS = False
+
+
+SECRET_DETAIL = "db password is hunter2-canary"
+
+
+@pytest.fixture
+def failing_app():
+    """A separate app with one extra route that raises, added before its first request."""
+    app = create_app(_NoPropagationConfig)
+
+    @app.get("/__test_boom")
+    def boom():
+        raise RuntimeError(SECRET_DETAIL)
+
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_server_error_page_has_headers_and_request_id_but_no_traceback(failing_app, htmx):
+    """SEC-35: a generic page that names the request id (so support can find the log line)
+    and shows nothing of the exception."""
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = failing_app.test_client().get("/__test_boom", headers=headers)
+    assert response.status_code == 500
+    assert_headers(response, "500")
+    request_id = response.headers.get("X-Request-ID")
+    assert request_id
+    body = response.get_data(as_text=True)
+    assert request_id in body
+    for leak in ("Traceback", "RuntimeError", SECRET_DETAIL, 'File "'):
+        assert leak not in body, leak
+
+
+# --- 7. Budgets (PERF-02, PERF-03) ----------------------------------------------------------
+
+QUERY_BUDGET = 10
+FRAGMENT_BUDGET = 5 * 1024
+WORST_FRAGMENT_BUDGET = 20 * 1024
+
+
+def statement_report(statements: list[str], label: str) -> str:
+    listing = "\n".join(f"  {n}. {' '.join(s.split())[:110]}" for n, s in enumerate(statements, 1))
+    return f"{label} ran {len(statements)} SQL statements (budget {QUERY_BUDGET}):\n{listing}"
+
+
+def test_get_stays_within_the_query_budget(app, alice_id, alice):
+    """At most 10 statements for every GET rule, as a page and as htmx, with a month of data:
+    no N+1 over days, check-ins, feelings or habits. One test over all the rules, because
+    the month of data is the expensive part; the failure lists every rule over budget."""
+    with_user(app, alice_id, seed_a_month)
+    over = []
+    for rule in READABLE_RULES:
+        url = url_for_user(app, rule, "GET", alice_id)
+        for htmx in (False, True):
+            with counting_statements(app) as statements:
+                send(alice, "GET", url, htmx=htmx)
+            if len(statements) > QUERY_BUDGET:
+                over.append(statement_report(statements, f"{'htmx ' if htmx else ''}GET {url}"))
+    assert not over, "\n".join(over)
+
+
+def _htmx_writes(app: Flask, alice_id: int) -> dict[str, tuple[str, dict, int]]:
+    """The two htmx posts of the daily loop: label -> (url, form, expected status)."""
+    habit_id = with_user(app, alice_id, new_habit)
+    return {
+        "check-in": (_url("checkins.create"), _new_check_in(), 201),
+        "self-care toggle": (_url("checkins.habit_done", habit_id=habit_id), {"done": "1"}, 200),
+    }
+
+
+def test_htmx_fragments_stay_small(app, alice_id, alice):
+    """The fragments the daily loop swaps in stay under 5 KB on a typical day (a month of
+    data, one check-in already today). Sizes are as rendered, before compression: the
+    stricter reading of PERF-02."""
+    with_user(app, alice_id, seed_a_month)
+    for label, (url, data, status) in _htmx_writes(app, alice_id).items():
+        response = alice.htmx("post", url, data=data)
+        assert response.status_code == status, label
+        body = response.get_data()
+        assert b"<html" not in body, f"{label}: a whole page, not a fragment"
+        assert len(body) < FRAGMENT_BUDGET, f"{label}: {len(body)} bytes"
+
+
+def test_check_in_fragment_on_a_hard_day_stays_under_the_worst_case(app, alice_id, alice):
+    """The check-in fragment re-renders all of today's check-ins, so it grows with each one.
+    On a hard day (ten check-ins with long notes) it must still fit PERF-02's 20 KB."""
+    for _ in range(9):
+        with_user(app, alice_id, lambda user: new_checkin(user, note="a long hard day " * 12))
+    response = alice.htmx("post", _url("checkins.create"), data=_new_check_in())
+    assert response.status_code == 201
+    assert len(response.get_data()) <= WORST_FRAGMENT_BUDGET, f"{len(response.get_data())} bytes"
+
+
+def test_htmx_writes_stay_within_the_query_budget(app, alice_id, alice):
+    """PERF-03's budget is per request, writes included: the two taps of the daily loop."""
+    with_user(app, alice_id, seed_a_month)
+    token = alice.csrf_token()  # fetched before counting; the posts below carry it
+    over = []
+    for label, (url, data, status) in _htmx_writes(app, alice_id).items():
+        with counting_statements(app) as statements:
+            response = alice.htmx("post", url, data=data, csrf=False,
+                                  headers={"X-CSRFToken": token})
+        assert response.status_code == status, label
+        if len(statements) > QUERY_BUDGET:
+            over.append(statement_report(statements, f"htmx POST {url} ({label})"))
+    assert not over, "\n".join(over)
