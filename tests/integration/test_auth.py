@@ -2,6 +2,7 @@
 
 import html
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -408,3 +409,34 @@ def test_security_events_are_logged_without_secrets(client, alice_id, caplog):
     text = "\n".join(events)
     assert PASSWORD not in text and "wrong password here" not in text
     assert "alice@example.com" not in text
+
+
+def test_every_signed_in_page_has_a_sign_out_button(alice):
+    for url in ("/", "/checkins", "/more", "/account", "/self-care/habits"):
+        page = alice.get(url).get_data(as_text=True)
+        assert 'action="/logout"' in page and ">Sign out</button>" in page, url
+
+
+def test_rate_limits_can_live_in_redis():
+    """With RATELIMIT_STORAGE_URI pointing at Redis, two processes share the counts."""
+    import redis
+
+    from webapp import create_app
+    from webapp.config import TestConfig
+
+    class RedisLimits(TestConfig):
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+        RATELIMIT_KEY_PREFIX = f"onward-test-{uuid.uuid4().hex[:8]}"
+        WTF_CSRF_ENABLED = False  # this test is about counting, not tokens
+
+    first, second = create_app(RedisLimits), create_app(RedisLimits)  # two "workers"
+    try:
+        for i in range(10):  # empty forms: refused before any database work, still counted
+            response = (first if i % 2 else second).test_client().post("/login", data={})
+            assert response.status_code == 422
+        assert first.test_client().post("/login", data={}).status_code == 429
+        assert second.test_client().post("/login", data={}).status_code == 429
+    finally:
+        client = redis.Redis.from_url(RedisLimits.RATELIMIT_STORAGE_URI)
+        for key in client.scan_iter(f"*{RedisLimits.RATELIMIT_KEY_PREFIX}*"):
+            client.delete(key)

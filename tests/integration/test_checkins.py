@@ -341,3 +341,13 @@ def test_several_check_ins_a_day_show_latest_first(app, alice, alice_id):
     positions = [today.index(word) for word in ("<strong>Great", "<strong>Okay", "<strong>Awful")]
     assert positions == sorted(positions)
     assert "Days you checked in this month: <strong>1</strong>" in today
+
+
+def test_today_lists_the_latest_five_and_points_to_the_rest(alice):
+    for mood in (1, 2, 3, 4, 5, 1, 2):
+        alice.htmx("post", "/checkins", data={"mood": str(mood), "client_uuid": str(uuid.uuid4())})
+    today = text(alice.get("/"))
+    assert today.count('class="checkin-item"') == 5
+    assert "Earlier check-ins from today are in" in today
+    response = alice.htmx("post", "/checkins", data={"mood": "3", "client_uuid": str(uuid.uuid4())})
+    assert len(response.data) < 6_000  # the fragment stays small however many check-ins

@@ -174,13 +174,14 @@ def delete_checkin(checkin: MoodCheckin) -> None:
     db.session.commit()
 
 
-def checkins_on(user: User, day: date) -> list[MoodCheckin]:
-    """The day's check-ins, latest first."""
+def checkins_on(user: User, day: date, limit: int | None = None) -> list[MoodCheckin]:
+    """The day's check-ins, latest first; at most `limit` of them."""
     return list(
         db.session.scalars(
             MoodCheckin.owned_by(user.id)
             .where(MoodCheckin.local_date == day)
             .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
+            .limit(limit)
         )
     )
 
