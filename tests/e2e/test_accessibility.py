@@ -123,6 +123,7 @@ def test_every_page_passes_axe(
     check("rename a habit", f"/self-care/habits/{habit_id}/rename")
     check("more", "/more")
     check("name and time zone", "/account")
+    check("email", "/account/email")
     check("password", "/account/password")
     check("signed-in devices", "/account/sessions")
     expect(axe_page.get_by_role("button", name="Sign out all other devices")).to_be_visible()

@@ -440,3 +440,23 @@ def test_rate_limits_can_live_in_redis():
         client = redis.Redis.from_url(RedisLimits.RATELIMIT_STORAGE_URI)
         for key in client.scan_iter(f"*{RedisLimits.RATELIMIT_KEY_PREFIX}*"):
             client.delete(key)
+
+
+def test_changing_the_email_needs_the_password_and_tells_the_old_address(app, alice, alice_id):
+    wrong = alice.post("/account/email", data={"email": "new@example.com", "current_password": "nope nope"})
+    assert wrong.status_code == 400 and "isn't your password" in text(wrong)
+    response = alice.post("/account/email", data={"email": "New@Example.com", "current_password": PASSWORD})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(User, alice_id).email == "new@example.com"
+    assert [m["To"] for m in mail.outbox] == ["alice@example.com"]
+    assert "email was changed" in mail.outbox[0]["Subject"]
+    sign_in(app.test_client(), "new@example.com")
+
+
+def test_an_email_in_use_cannot_be_taken(app, alice, bob_id):
+    response = alice.post("/account/email", data={"email": "bob@example.com", "current_password": PASSWORD})
+    assert response.status_code == 422 and "can't be used" in text(response)
+    with app.app_context():
+        assert db.session.get(User, bob_id).email == "bob@example.com"
+        assert db.session.scalar(select(User.email).where(User.display_name == "Alice")) == "alice@example.com"

@@ -80,6 +80,7 @@ ROUTE_CLASSES: dict[str, str] = {
     "account.more": "owner",
     "account.profile": "owner",
     "account.change_password": "owner",
+    "account.change_email": "owner",
     "account.sessions": "owner",
     "account.sign_out_others": "owner",
 }
@@ -134,6 +135,7 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "account.change_password": lambda: {
         "current_password": PASSWORD, "new_password": "a different walk home at dusk",
     },
+    "account.change_email": lambda: {"email": "moved@example.com", "current_password": PASSWORD},
 }
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from webapp.auth.forms import new_password_field
 from webapp.auth.passwords import password_problem
@@ -27,6 +27,20 @@ class ProfileForm(FlaskForm):
     def validate_timezone(self, field: SelectField) -> None:
         if field.data not in all_timezones():
             raise ValidationError("Pick a time zone from the list.")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        "New email",
+        validators=[DataRequired("Enter the new email."), Email("Check the email address."),
+                    Length(max=254)],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    current_password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password to confirm it's you.")],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ChangePasswordForm(FlaskForm):

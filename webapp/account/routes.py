@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from webapp.account.forms import ChangePasswordForm, ProfileForm
+from webapp.account.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
 from webapp.audit import security_event
 from webapp.auth import passwords
 from webapp.auth import services as auth_services
@@ -39,6 +39,37 @@ def profile():
         return redirect(url_for("account.profile"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("account/profile.html", form=form), status
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10/hour", methods=["POST"])
+def change_email():
+    """Change the sign-in email. The password is asked again (SEC-14) and the old address
+    is told (SEC-08)."""
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("That isn't your password.")
+            return render_template("account/email.html", form=form), 400
+        try:
+            old_email = auth_services.change_email(current_user, form.email.data)
+        except auth_services.EmailTaken:
+            form.email.errors.append("That email can't be used. Try another one.")
+        else:
+            db.session.commit()
+            security_event("email_changed", user_id=current_user.id)
+            send_mail(
+                old_email,
+                "Your Onward email was changed",
+                f"Hello {current_user.display_name},\n\nThe email for your Onward account was "
+                "just changed, so messages will now go to the new address. If this wasn't "
+                "you, reset your password now and contact whoever runs this Onward.\n",
+            )
+            flash("Email changed. Use the new one to sign in.", "success")
+            return redirect(url_for("account.profile"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("account/email.html", form=form), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

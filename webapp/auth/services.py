@@ -111,6 +111,17 @@ def set_password(user: User, new_password: str, *, keep_session_id: int | None =
     )
 
 
+def change_email(user: User, new_email: str) -> str:
+    """Move the account to a new address; returns the old one. Raises EmailTaken. Reset
+    links sent to the old address stop working (they are tied to it). The caller commits."""
+    new_email = normalise_email(new_email)
+    existing = find_user_by_email(new_email)
+    if existing is not None and existing.id != user.id:
+        raise EmailTaken(new_email)
+    old, user.email = user.email, new_email
+    return old
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
