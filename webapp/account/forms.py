@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from webapp.auth.forms import new_password_field
+from webapp.auth.forms import current_password_field, email_field, new_password_field
 from webapp.auth.passwords import password_problem
 from webapp.checkins.forms import options
 from webapp.timezones import all_timezones
@@ -30,25 +30,14 @@ class ProfileForm(FlaskForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    email = EmailField(
-        "New email",
-        validators=[DataRequired("Enter the new email."), Email("Check the email address."),
-                    Length(max=254)],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
-    current_password = PasswordField(
-        "Your password",
-        validators=[DataRequired("Enter your password to confirm it's you.")],
-        render_kw={"autocomplete": "current-password"},
+    email = email_field("New email", "Enter the new email.")
+    current_password = current_password_field(
+        "Your password", "Enter your password to confirm it's you."
     )
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password.")],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = current_password_field("Current password", "Enter your current password.")
     new_password = new_password_field("New password")
 
     def __init__(self, *args, personal: tuple[str, ...] = (), **kwargs):

@@ -10,6 +10,22 @@ from webapp.auth.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from webapp.timezones import is_valid_timezone
 
 
+def email_field(label: str = "Email", required: str = "Enter your email.") -> EmailField:
+    return EmailField(
+        label,
+        validators=[DataRequired(required), Email("Check the email address."), Length(max=254)],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+
+def current_password_field(label: str, required: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(required), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 def new_password_field(label: str = "Password") -> PasswordField:
     return PasswordField(
         label,
@@ -25,12 +41,7 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired("Tell us a name to greet you by."), Length(max=60)],
         render_kw={"autocomplete": "nickname"},
     )
-    email = EmailField(
-        "Email",
-        validators=[DataRequired("Enter your email."), Email("Check the email address."),
-                    Length(max=254)],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field()
     password = new_password_field()
     # Filled in from the browser by app.js; UTC when JS is off (changeable in Account).
     timezone = HiddenField("Time zone", default="UTC")
@@ -59,21 +70,12 @@ class LoginForm(FlaskForm):
         validators=[DataRequired("Enter your email."), Length(max=254)],
         render_kw={"autocomplete": "username", "inputmode": "email"},
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = current_password_field("Password", "Enter your password.")
     remember = BooleanField("Keep me signed in on this device for 30 days")
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        "Email",
-        validators=[DataRequired("Enter your email."), Email("Check the email address."),
-                    Length(max=254)],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):
