@@ -33,7 +33,6 @@ def init_login_manager(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
-    login_manager.refresh_view = "auth.login"
     login_manager.session_protection = app.config["SESSION_PROTECTION"]
     app.before_request(enforce_idle_timeout)
 
@@ -48,7 +47,7 @@ def load_user(token: str) -> User | None:
         return None
     user = login.user
     user.current_session = login
-    user._new_session_token = token
+    user._session_token = token
     return user
 
 
@@ -117,7 +116,7 @@ def start_session(user: User, *, remember: bool) -> None:
         expires_at=now + lifetime,
     )
     db.session.add(login)
-    user._new_session_token = token
+    user._session_token = token
     user.current_session = login
     session.permanent = True
     session[SEEN_KEY] = int(time.time())

@@ -37,14 +37,18 @@ def _parse_client_time(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
-def _today_panel(form=None, *, saved: MoodCheckin | None = None, status: int = 200):
+def _today_panel(
+    form=None, *, saved: MoodCheckin | None = None, details=None, status: int = 200
+):
     """The check-in panel of Today, plus today's list swapped out of band."""
+    if saved is not None and details is None:
+        details = DetailsForm(formdata=None)
     return render_template(
         "today/partials/checkin_panel_response.html",
         view=today_view(current_user),
         form=form or QuickCheckinForm(formdata=None),
         saved=saved,
-        details=DetailsForm(formdata=None) if saved else None,
+        details=details,
     ), status
 
 
@@ -87,7 +91,7 @@ def create():
 def details(checkin_id: int):
     """Add energy, feelings and a note to one of the user's check-ins."""
     checkin = get_owned_or_404(MoodCheckin, checkin_id)
-    form = DetailsForm(obj=None) if request.method == "POST" else _details_form(checkin)
+    form = DetailsForm() if request.method == "POST" else _filled(DetailsForm, checkin)
     if form.validate_on_submit():
         try:
             services.update_checkin(
@@ -106,19 +110,19 @@ def details(checkin_id: int):
             return redirect(url_for("today.index"), code=303)
     status = 422 if form.is_submitted() else 200
     if is_htmx():
-        return render_template(
-            "today/partials/checkin_panel_response.html",
-            view=today_view(current_user), form=QuickCheckinForm(formdata=None),
-            saved=checkin, details=form,
-        ), status
+        return _today_panel(saved=checkin, details=form, status=status)
     return render_template("checkins/details.html", checkin=checkin, form=form), status
 
 
-def _details_form(checkin: MoodCheckin) -> DetailsForm:
-    form = DetailsForm(formdata=None)
+def _filled(form_class, checkin: MoodCheckin):
+    """A details or full check-in form showing what the check-in holds now."""
+    form = form_class(formdata=None)
     form.energy.data = str(checkin.energy) if checkin.energy else None
     form.emotions.data = checkin.emotion_keys
     form.note.data = checkin.note or ""
+    if isinstance(form, CheckinForm):
+        form.mood.data = str(checkin.mood)
+        form.day.data = checkin.local_date
     return form
 
 
@@ -167,14 +171,7 @@ def new():
 def edit(checkin_id: int):
     """Change one of the user's check-ins, including the day it belongs to."""
     checkin = get_owned_or_404(MoodCheckin, checkin_id)
-    form = CheckinForm()
-    if request.method == "GET":
-        form = CheckinForm(formdata=None)
-        form.mood.data = str(checkin.mood)
-        form.energy.data = str(checkin.energy) if checkin.energy else None
-        form.emotions.data = checkin.emotion_keys
-        form.note.data = checkin.note or ""
-        form.day.data = checkin.local_date
+    form = CheckinForm() if request.method == "POST" else _filled(CheckinForm, checkin)
     if form.validate_on_submit():
         try:
             services.update_checkin(

@@ -32,7 +32,7 @@ class User(Base):
     # Plain attributes, not columns. The user loader sets the device session this request
     # belongs to, and the secret Flask-Login stores in the cookie.
     current_session = None
-    _new_session_token = None
+    _session_token = None
 
     # What Flask-Login asks of a user. Every loaded user is a signed-in, active one.
     is_authenticated = True
@@ -42,9 +42,9 @@ class User(Base):
     def get_id(self) -> str:
         """The cookie holds the device session's secret, never the user id, so ending the
         session on the server ends the cookie too (FLK-02)."""
-        if self._new_session_token:
-            return self._new_session_token
-        raise RuntimeError("get_id() is only valid right after a login")
+        if self._session_token:
+            return self._session_token
+        raise RuntimeError("get_id() needs a user signed in on this request")
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
