@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -39,6 +41,32 @@ UNPLEASANT = [e.key for e in EMOTIONS if e.pleasant < 0]
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data)
+    app.cli.add_command(backup)
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup(destination: str) -> None:
+    """Copy the live SQLite database to DESTINATION safely, while the app keeps running
+    (TRUST.md DB-04), then check the copy. For PostgreSQL, use pg_dump."""
+    if db.engine.dialect.name != "sqlite":
+        raise click.UsageError("This database is not SQLite: back it up with pg_dump.")
+    target = Path(destination)
+    if target.exists():
+        raise click.UsageError(f"{target} exists already; choose a new file name.")
+    source = db.engine.raw_connection()
+    try:
+        with sqlite3.connect(target) as copy:
+            source.driver_connection.backup(copy)
+            result = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            users = copy.execute("SELECT count(*) FROM users").fetchone()[0]
+        copy.close()
+    finally:
+        source.close()
+    if result != "ok":
+        raise click.ClickException(f"The copy failed its integrity check: {result}")
+    click.echo(f"Backed up to {target} ({users} accounts); integrity check: ok.")
 
 
 @click.command("demo-data")

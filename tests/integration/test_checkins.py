@@ -127,6 +127,7 @@ def test_adding_details_to_a_check_in(app, alice, alice_id):
     })
     assert response.status_code == 200
     assert "How are you feeling?" in text(response)  # back to the picker
+    assert "Thank you for checking in" in text(response)  # said in the flash area
     with app.app_context():
         checkin = db.session.get(MoodCheckin, checkin_id)
         assert (checkin.energy, checkin.note) == (2, "Long day, good call.")

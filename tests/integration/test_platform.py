@@ -196,3 +196,34 @@ def test_unknown_hosts_are_refused_when_trusted_hosts_is_set():
     client = app.test_client()
     assert client.get("/healthz", base_url="http://evil.example").status_code == 400
     assert client.get("/healthz", base_url="http://onward.example").status_code == 200
+
+
+def test_backup_copies_a_live_sqlite_database_and_checks_it(tmp_path):
+    from tests.conftest import PASSWORD
+    from webapp.auth.services import register_user
+    from webapp.config import TestConfig
+
+    class FileDatabase(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'live.db'}"
+
+    app = create_app(FileDatabase)
+    runner = app.test_cli_runner()
+    with app.app_context():
+        db.create_all()
+        register_user(email="a@example.com", display_name="A", password=PASSWORD, timezone="UTC")
+        db.session.commit()
+    runner.invoke(args=["demo-data", "--email", "b@example.com", "--password", PASSWORD,
+                        "--days", "30"])
+    result = runner.invoke(args=["backup", str(tmp_path / "copy.db")])
+    assert result.exit_code == 0, result.output
+    assert "2 accounts" in result.output and "integrity check: ok" in result.output
+    copy = create_engine(f"sqlite:///{tmp_path / 'copy.db'}")
+    with copy.connect() as conn, app.app_context():
+        for table in ("users", "mood_checkins", "self_care_logs", "checkin_emotions"):
+            original = db.session.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == original  # noqa: S608
+    copy.dispose()
+    again = runner.invoke(args=["backup", str(tmp_path / "copy.db")])
+    assert again.exit_code != 0 and "exists already" in again.output
+    with app.app_context():
+        db.engine.dispose()

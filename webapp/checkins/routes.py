@@ -25,6 +25,8 @@ from webapp.today.services import today_view
 
 bp = Blueprint("checkins", __name__)
 
+THANKS = "Saved. Thank you for checking in."
+
 
 def _parse_client_time(value: str | None) -> datetime | None:
     """The phone's ISO 8601 time of the check-in; ignored when missing or naive."""
@@ -38,9 +40,10 @@ def _parse_client_time(value: str | None) -> datetime | None:
 
 
 def _today_panel(
-    form=None, *, saved: MoodCheckin | None = None, details=None, status: int = 200
+    form=None, *, saved: MoodCheckin | None = None, details=None, notice: str | None = None,
+    status: int = 200,
 ):
-    """The check-in panel of Today, plus today's list swapped out of band."""
+    """The check-in panel of Today, plus today's list (and any notice) swapped out of band."""
     if saved is not None and details is None:
         details = DetailsForm(formdata=None)
     return render_template(
@@ -49,6 +52,8 @@ def _today_panel(
         form=form or QuickCheckinForm(formdata=None),
         saved=saved,
         details=details,
+        message=notice,
+        category="success",
     ), status
 
 
@@ -105,8 +110,8 @@ def details(checkin_id: int):
             form.note.errors.append(str(problem))
         else:
             if is_htmx():
-                return _today_panel()
-            flash("Saved. Thank you for checking in.", "success")
+                return _today_panel(notice=THANKS)
+            flash(THANKS, "success")
             return redirect(url_for("today.index"), code=303)
     status = 422 if form.is_submitted() else 200
     if is_htmx():
