@@ -10,13 +10,13 @@ import logging
 
 from flask import g, has_request_context, request
 
-from webapp.models.base import utcnow
+from webapp.models.base import now_utc
 
 logger = logging.getLogger("onward.security")
 
 
 def security_event(event: str, *, user_id: int | None = None, **fields: object) -> None:
-    record: dict[str, object] = {"ts": utcnow().isoformat(), "event": event, "user_id": user_id}
+    record: dict[str, object] = {"ts": now_utc().isoformat(), "event": event, "user_id": user_id}
     if has_request_context():
         record["ip"] = request.remote_addr
         record["request_id"] = g.get("request_id")

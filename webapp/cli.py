@@ -19,7 +19,7 @@ from webapp.auth.passwords import password_problem
 from webapp.checkins import services as checkins
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
-from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, utcnow
+from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
 from webapp.timezones import local_noon, local_today
 
 DEMO_NOTES = (
@@ -130,9 +130,9 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
                 "energy": rng.choice((None, max(1, min(5, mood + rng.choice((-1, 0, 1)))))),
                 "note": rng.choice(DEMO_NOTES) if rng.random() < 0.3 else None,
                 "local_date": day,
-                "checked_in_at": min(moment, utcnow()),
-                "received_at": utcnow(),
-                "updated_at": utcnow(),
+                "checked_in_at": min(moment, now_utc()),
+                "received_at": now_utc(),
+                "updated_at": now_utc(),
             })
             pool = PLEASANT if mood >= 4 else UNPLEASANT if mood <= 2 else PLEASANT + UNPLEASANT
             emotion_picks[client_uuid] = rng.sample(pool, k=rng.choice((0, 1, 2, 2, 3)))
@@ -165,7 +165,7 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
     if log_rows:
         db.session.execute(
             insert(SelfCareLog).on_conflict_do_nothing(index_elements=["habit_id", "local_date"]),
-            [{**row, "created_at": utcnow()} for row in log_rows],
+            [{**row, "created_at": now_utc()} for row in log_rows],
         )
     db.session.commit()
     return {"checkins": len(new_rows), "self_care": _count_logs(user) - logs_before}

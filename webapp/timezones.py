@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from webapp.models.base import utcnow
+from webapp.models.base import now_utc
 
 
 @cache
@@ -31,7 +31,7 @@ def local_day(moment: datetime, tz_name: str) -> date:
 
 
 def local_today(tz_name: str, now: datetime | None = None) -> date:
-    return local_day(now or utcnow(), tz_name)
+    return local_day(now or now_utc(), tz_name)
 
 
 def local_noon(day: date, tz_name: str) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from webapp.auth import passwords
 from webapp.checkins.services import create_default_habits
 from webapp.extensions import db
-from webapp.models import LoginFailure, LoginSession, PasswordReset, User, utcnow
+from webapp.models import LoginFailure, LoginSession, PasswordReset, User, now_utc
 
 
 class EmailTaken(ValueError):
@@ -43,7 +43,7 @@ def register_user(*, email: str, display_name: str, password: str, timezone: str
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
-    now = utcnow()
+    now = now_utc()
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -81,7 +81,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def _recent_failures(user: User) -> int:
-    since = utcnow() - timedelta(hours=1)
+    since = now_utc() - timedelta(hours=1)
     return db.session.scalar(
         select(func.count())
         .select_from(LoginFailure)
@@ -96,7 +96,7 @@ def clear_failures(user: User) -> None:
 def set_password(user: User, new_password: str, *, keep_session_id: int | None = None) -> None:
     """Store a new password and sign out every other device (SEC-11). The caller commits."""
     user.password_hash = passwords.hash_password(new_password)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = now_utc()
     db.session.execute(
         delete(LoginSession).where(
             LoginSession.user_id == user.id,
@@ -107,7 +107,7 @@ def set_password(user: User, new_password: str, *, keep_session_id: int | None =
     db.session.execute(
         update(PasswordReset)
         .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=now_utc())
     )
 
 
@@ -136,7 +136,7 @@ def create_password_reset(email: str) -> ResetRequest | None:
     if user is None:
         return None
     token = secrets.token_urlsafe(32)
-    now = utcnow()
+    now = now_utc()
     db.session.add(
         PasswordReset(
             user_id=user.id,
@@ -152,7 +152,7 @@ def create_password_reset(email: str) -> ResetRequest | None:
 def find_password_reset(token: str) -> PasswordReset | None:
     """The reset behind a link, if it is unused, unexpired and its email still current."""
     reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _hash(token)))
-    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+    if reset is None or reset.used_at is not None or reset.expires_at <= now_utc():
         return None
     user = db.session.get(User, reset.user_id)
     if user is None or user.email != reset.email:
@@ -165,6 +165,6 @@ def use_password_reset(reset: PasswordReset, new_password: str) -> User:
     user = db.session.get(User, reset.user_id)
     assert user is not None
     set_password(user, new_password)
-    reset.used_at = utcnow()
+    reset.used_at = now_utc()
     clear_failures(user)
     return user

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 
 from webapp.extensions import db, login_manager
 from webapp.htmx import is_htmx
-from webapp.models import LoginSession, User, utcnow
+from webapp.models import LoginSession, User, now_utc
 
 SEEN_KEY = "_seen"
 
@@ -43,7 +43,7 @@ def load_user(token: str) -> User | None:
     login = db.session.scalar(
         select(LoginSession).where(LoginSession.token_hash == token_hash(token))
     )
-    if login is None or login.expires_at <= utcnow():
+    if login is None or login.expires_at <= now_utc():
         return None
     user = login.user
     user.current_session = login
@@ -105,7 +105,7 @@ def start_session(user: User, *, remember: bool) -> None:
         if remember
         else current_app.config["PERMANENT_SESSION_LIFETIME"]
     )
-    now = utcnow()
+    now = now_utc()
     login = LoginSession(
         user_id=user.id,
         token_hash=token_hash(token),
@@ -160,5 +160,5 @@ def enforce_idle_timeout():
     if not seen or now - seen > 60:
         session[SEEN_KEY] = now
         if login is not None and request.method not in ("GET", "HEAD"):
-            login.last_seen_at = utcnow()
+            login.last_seen_at = now_utc()
     return None

@@ -19,7 +19,7 @@ from webapp.checkins.feelings import (
 )
 from webapp.database import insert_ignoring_conflicts
 from webapp.extensions import db
-from webapp.models import CheckinEmotion, MoodCheckin, SelfCareHabit, SelfCareLog, User, utcnow
+from webapp.models import CheckinEmotion, MoodCheckin, SelfCareHabit, SelfCareLog, User, now_utc
 from webapp.timezones import local_day, local_noon, local_today
 
 # How far from now a time sent by the phone may be (TRUST.md OFF-11): a little ahead for
@@ -108,7 +108,7 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
     if data.mood not in MOODS:
         raise InvalidCheckin("Mood is a number from 1 to 5.")
     validate_details(data.energy, data.emotions, data.note)
-    now = utcnow()
+    now = now_utc()
     day, moment = _when(user, data, now)
     payload_hash = data.payload_hash()
     created = insert_ignoring_conflicts(
@@ -164,7 +164,7 @@ def update_checkin(
     checkin.emotions = [e for e in checkin.emotions if e.emotion in wanted] + [
         CheckinEmotion(emotion=key) for key in sorted(wanted - set(checkin.emotion_keys))
     ]
-    checkin.updated_at = utcnow()
+    checkin.updated_at = now_utc()
     db.session.commit()
     return checkin
 
@@ -255,7 +255,7 @@ def rename_habit(user: User, habit: SelfCareHabit, name: str) -> SelfCareHabit:
 
 def archive_habit(habit: SelfCareHabit) -> None:
     """Hide a habit from Today; the days it was done are kept."""
-    habit.archived_at = utcnow()
+    habit.archived_at = now_utc()
     db.session.commit()
 
 
@@ -279,7 +279,7 @@ def set_habit_done(user: User, habit: SelfCareHabit, day: date, done: bool) -> N
             user_id=user.id,
             habit_id=habit.id,
             local_date=day,
-            created_at=utcnow(),
+            created_at=now_utc(),
         )
     else:
         db.session.execute(

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and `db.create_all()` see every table."""
 
-from webapp.models.base import Base, UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, now_utc
 from webapp.models.checkin import CheckinEmotion, MoodCheckin, SelfCareHabit, SelfCareLog
 from webapp.models.user import LoginFailure, LoginSession, PasswordReset, User
 
@@ -15,5 +15,5 @@ __all__ = [
     "SelfCareLog",
     "User",
     "UTCDateTime",
-    "utcnow",
+    "now_utc",
 ]

@@ -20,7 +20,7 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> datetime:
+def now_utc() -> datetime:
     """Now, as an aware UTC datetime. The one clock every model default uses."""
     return datetime.now(UTC)
 

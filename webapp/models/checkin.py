@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.models.base import Base, UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, now_utc
 
 
 class MoodCheckin(Base):
@@ -48,8 +48,8 @@ class MoodCheckin(Base):
     # change of time zone does not move old check-ins between days.
     local_date: Mapped[date] = mapped_column(Date)
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
     emotions: Mapped[list[CheckinEmotion]] = relationship(
         cascade="all, delete-orphan",
@@ -87,7 +87,7 @@ class SelfCareHabit(Base):
     # "exercise", "hobby", "break", "mindfulness" for the built-in ones; None for the user's.
     builtin_key: Mapped[str | None] = mapped_column(String(20), nullable=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
@@ -112,6 +112,6 @@ class SelfCareLog(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     habit_id: Mapped[int] = mapped_column(ForeignKey("self_care_habits.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     habit: Mapped[SelfCareHabit] = relationship(lazy="joined")
