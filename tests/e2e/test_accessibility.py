@@ -124,6 +124,7 @@ def test_every_page_passes_axe(
     check("more", "/more")
     check("name and time zone", "/account")
     check("email", "/account/email")
+    check("confirm it's you", "/reauth?next=/account/sessions")
     check("password", "/account/password")
     check("signed-in devices", "/account/sessions")
     expect(axe_page.get_by_role("button", name="Sign out all other devices")).to_be_visible()

@@ -460,3 +460,53 @@ def test_an_email_in_use_cannot_be_taken(app, alice, bob_id):
     with app.app_context():
         assert db.session.get(User, bob_id).email == "bob@example.com"
         assert db.session.scalar(select(User.email).where(User.display_name == "Alice")) == "alice@example.com"
+
+
+def remembered_but_not_fresh(app):
+    """A device signed in with "keep me signed in" whose browser session has since ended:
+    the remember cookie brings it back, but not as a fresh login."""
+    client = app.test_client()
+    sign_in(client, "alice@example.com", remember="y")
+    client.delete_cookie("onward_session")
+    assert client.get("/").status_code == 200
+    return client
+
+
+def test_a_sensitive_action_from_a_remembered_session_asks_for_the_password(app, alice_id):
+    other = app.test_client()
+    sign_in(other, "alice@example.com")
+    client = remembered_but_not_fresh(app)
+    response = client.post("/account/sessions/sign-out-others",
+                           headers={"Referer": "http://localhost/account/sessions"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/reauth?next=/account/sessions"
+    assert other.get("/").status_code == 200  # nothing happened yet
+    confirmed = client.post("/reauth?next=/account/sessions", data={"password": PASSWORD})
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == "/account/sessions"
+    assert client.post("/account/sessions/sign-out-others").status_code == 303
+    assert other.get("/").status_code == 302
+
+
+def test_a_wrong_password_at_the_check_is_refused_and_counted(app, alice_id):
+    client = remembered_but_not_fresh(app)
+    response = client.post("/reauth", data={"password": "not my password at all"})
+    assert response.status_code == 400 and "isn't your password" in text(response)
+    with app.app_context():
+        assert db.session.query(LoginFailure).count() == 1
+    assert client.post("/account/sessions/sign-out-others").status_code == 302
+
+
+def test_an_htmx_sensitive_action_sends_the_page_to_the_check(app, alice_id):
+    client = remembered_but_not_fresh(app)
+    response = client.htmx("post", "/account/sessions/sign-out-others",
+                           headers={"HX-Current-URL": "http://localhost/account/sessions"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/reauth?next=/account/sessions"
+
+
+def test_a_new_network_keeps_reads_but_asks_again_before_sensitive_actions(app, alice):
+    """FLK-03: session protection "basic" marks the session not fresh on a new address."""
+    moved = {"REMOTE_ADDR": "198.51.100.7"}
+    assert alice.get("/", environ_base=moved).status_code == 200
+    response = alice.post("/account/sessions/sign-out-others", environ_base=moved)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/reauth")

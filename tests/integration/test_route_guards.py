@@ -81,6 +81,7 @@ ROUTE_CLASSES: dict[str, str] = {
     "account.profile": "owner",
     "account.change_password": "owner",
     "account.change_email": "owner",
+    "auth.reauth": "owner",
     "account.sessions": "owner",
     "account.sign_out_others": "owner",
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, fresh_login_required, login_required
 from sqlalchemy import select
 
 from webapp.account.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
@@ -117,9 +117,10 @@ def sessions():
 
 
 @bp.post("/account/sessions/sign-out-others")
-@login_required
+@fresh_login_required
 def sign_out_others():
-    """End every session of this user except the one making the request."""
+    """End every session of this user except the one making the request. Needs a fresh
+    login, so a stolen remember-me cookie can't lock the owner out of their other devices."""
     if ConfirmForm().validate_on_submit():
         count = end_other_sessions(current_user)
         db.session.commit()

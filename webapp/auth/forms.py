@@ -90,3 +90,7 @@ class ResetPasswordForm(FlaskForm):
         problem = password_problem(field.data or "")
         if problem:
             raise ValidationError(problem)
+
+
+class ReauthForm(FlaskForm):
+    password = current_password_field("Password", "Enter your password.")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import confirm_login, current_user, login_required
 
 from webapp.audit import security_event
 from webapp.auth import services
-from webapp.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from webapp.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    ReauthForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from webapp.auth.sessions import end_session, safe_next, start_session
 from webapp.checkins.forms import ConfirmForm
 from webapp.extensions import db, limiter
@@ -101,6 +107,31 @@ def logout():
     if is_htmx():
         return "", 204, {"HX-Redirect": target}
     return redirect(target, code=303)
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10/minute", methods=["POST"])
+def reauth():
+    """Confirm it's really the signed-in user before a sensitive action (SEC-14)."""
+    form = ReauthForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(current_user.email, form.password.data)
+        except services.TooManyFailures:
+            db.session.commit()
+            return render_template("auth/reauth.html", form=form, locked=True), 429
+        if user is None:
+            db.session.commit()  # keep the failure count
+            security_event("reauth_failed", user_id=current_user.id)
+            form.password.errors.append("That isn't your password.")
+            return render_template("auth/reauth.html", form=form), 400
+        confirm_login()
+        db.session.commit()
+        security_event("reauth", user_id=user.id)
+        return redirect(safe_next(request.args.get("next")) or url_for("today.index"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reauth.html", form=form), status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

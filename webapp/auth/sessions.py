@@ -34,6 +34,7 @@ def init_login_manager(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = app.config["SESSION_PROTECTION"]
+    login_manager.refresh_view = "auth.reauth"
     app.before_request(enforce_idle_timeout)
 
 
@@ -60,6 +61,16 @@ def unauthorized():
         target = url_for("auth.login", next=next_url) if next_url else url_for("auth.login")
         return "", 401, {"HX-Redirect": target}
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+@login_manager.needs_refresh_handler
+def needs_fresh_login():
+    """Ask for the password again before a sensitive action (SEC-14), then come back."""
+    if is_htmx():
+        back = safe_next(_path_of(request.headers.get("HX-Current-URL", "")))
+        return "", 401, {"HX-Redirect": url_for("auth.reauth", next=back)}
+    back = request.full_path.rstrip("?") if request.method == "GET" else request.referrer
+    return redirect(url_for("auth.reauth", next=safe_next(_path_of(back or ""))))
 
 
 def _path_of(url: str) -> str:
