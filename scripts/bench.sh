@@ -91,7 +91,8 @@ export SECRET_KEY
 export DATABASE_URL=${BENCH_DATABASE_URL:-sqlite:///$tmp/bench.db}
 # Production settings that must not leak in from the shell: any host is fine on loopback,
 # limits stay in memory, and nothing is mailed.
-unset TRUSTED_HOSTS PROXY_COUNT
+unset PROXY_COUNT
+export TRUSTED_HOSTS=127.0.0.1,localhost
 export RATELIMIT_STORAGE_URI=memory:// MAIL_BACKEND=log
 
 suffix=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(4))')

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from webapp.config import CONFIGS, ROOT, Config, ProdConfig, instance_secret_key
 
@@ -23,6 +24,10 @@ def create_app(config: str | type[Config] | Mapping | None = None) -> Flask:
     )
     load_config(app, config)
     configure_logging(app)
+    # First of all hooks, so even answers given by CSRF or rate limits carry the id.
+    from webapp.security import assign_request_id
+
+    app.before_request(assign_request_id)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -45,7 +50,9 @@ def load_config(app: Flask, config: str | type[Config] | Mapping | None) -> None
         app.config["SECRET_KEY"] = instance_secret_key()
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        # The Host header is never taken from X-Forwarded-Host: links in mail are built
+        # from it, and TRUSTED_HOSTS checks the real one.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
 
 def configure_logging(app: Flask) -> None:
@@ -74,7 +81,16 @@ def register_extensions(app: Flask) -> None:
     init_login_manager(app)
 
 
+class IdConverter(IntegerConverter):
+    """`<id:...>` in a URL: a row id, 1 to 2**31 - 1 (PostgreSQL's INTEGER). Anything else is
+    a 404 rather than a database error."""
+
+    def __init__(self, map: Map) -> None:  # noqa: A002 - werkzeug's name
+        super().__init__(map, min=1, max=2**31 - 1)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     from webapp.account.routes import bp as account_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.checkins.routes import bp as checkins_bp

@@ -151,6 +151,10 @@ class ProdConfig(Config):
             raise RuntimeError("SECRET_KEY must be set to at least 32 bytes in production.")
         if config.get("DEBUG"):
             raise RuntimeError("DEBUG must be off in production.")
+        if not config.get("TRUSTED_HOSTS"):
+            # Reset links are built from the Host header; an unchecked one could point
+            # them at someone else's site (SEC-38).
+            raise RuntimeError("Set TRUSTED_HOSTS to the host names Onward is served on.")
 
 
 CONFIGS = {"development": DevConfig, "production": ProdConfig, "testing": TestConfig}

@@ -29,7 +29,6 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(assign_request_id)
     app.after_request(set_security_headers)
 
 

@@ -249,6 +249,7 @@ def test_production_cookies_are_secure_host_only(tmp_path):
 
     class Production(ProdConfig):
         SECRET_KEY = "s" * 40
+        TRUSTED_HOSTS = ["localhost"]
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'prod.db'}"
         MAIL_BACKEND = "memory"
 
@@ -281,7 +282,13 @@ def test_production_cookies_are_secure_host_only(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "settings", [{}, {"SECRET_KEY": "too short"}, {"SECRET_KEY": "k" * 40, "DEBUG": True}]
+    "settings",
+    [
+        {"TRUSTED_HOSTS": ["onward.example"]},
+        {"SECRET_KEY": "too short", "TRUSTED_HOSTS": ["onward.example"]},
+        {"SECRET_KEY": "k" * 40, "DEBUG": True, "TRUSTED_HOSTS": ["onward.example"]},
+        {"SECRET_KEY": "k" * 40},  # no TRUSTED_HOSTS
+    ],
 )
 def test_production_refuses_to_start_without_a_proper_secret(monkeypatch, settings):
     from webapp import create_app
@@ -510,3 +517,25 @@ def test_a_new_network_keeps_reads_but_asks_again_before_sensitive_actions(app, 
     assert alice.get("/", environ_base=moved).status_code == 200
     response = alice.post("/account/sessions/sign-out-others", environ_base=moved)
     assert response.status_code == 302 and response.headers["Location"].startswith("/reauth")
+
+
+def test_a_forwarded_host_header_is_never_believed():
+    """Mail links are built from the host, so X-Forwarded-Host must not change it (SEC-38)."""
+    from flask import request
+
+    from webapp import create_app
+    from webapp.config import TestConfig
+
+    class BehindProxy(TestConfig):
+        PROXY_COUNT = 1
+
+    app = create_app(BehindProxy)
+
+    @app.get("/which-host")
+    def which_host():
+        return f"{request.host} {request.remote_addr} {request.scheme}"
+
+    answer = app.test_client().get("/which-host", headers={
+        "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.1",
+        "X-Forwarded-Proto": "https"})
+    assert answer.get_data(as_text=True) == "localhost 203.0.113.1 https"

@@ -352,3 +352,50 @@ def test_today_lists_the_latest_five_and_points_to_the_rest(alice):
     assert "Earlier check-ins from today are in" in today
     response = alice.htmx("post", "/checkins", data={"mood": "3", "client_uuid": str(uuid.uuid4())})
     assert len(response.data) < 6_000  # the fragment stays small however many check-ins
+
+
+def test_absurd_ids_and_pages_are_not_errors(alice):
+    assert alice.get("/checkins/99999999999999999999/edit").status_code == 404
+    assert alice.get("/checkins/2147483648/edit").status_code == 404
+    assert alice.get("/checkins?page=99999999999999999999").status_code == 200
+
+
+def test_a_saved_check_in_replayed_long_after_is_still_matched(app, alice, alice_id):
+    key = str(uuid.uuid4())
+    made = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    first = alice.post("/checkins", data={"mood": "3", "client_uuid": key, "client_created_at": made})
+    assert first.status_code == 303
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=29)):
+        sign_in(alice, "alice@example.com")
+        again = alice.htmx("post", "/checkins", data={"mood": "3", "client_uuid": key,
+                                                       "client_created_at": made})
+    assert again.status_code == 200
+    assert again.headers["X-Checkin-Id"] == first.headers["X-Checkin-Id"]
+    assert rows(app, MoodCheckin) == 1
+
+
+def test_after_a_conflict_the_form_offers_a_new_id(alice):
+    key = str(uuid.uuid4())
+    alice.post("/checkins", data={"mood": "4", "client_uuid": key})
+    refused = text(alice.post("/checkins", data={"mood": "1", "client_uuid": key}))
+    new_key = re.search(r'name="client_uuid" type="hidden" value="([^"]+)"', refused).group(1)
+    assert new_key != key
+    assert alice.post("/checkins", data={"mood": "1", "client_uuid": new_key}).status_code == 303
+
+
+def test_a_refused_toggle_with_htmx_answers_in_the_flash_area(app, alice, alice_id):
+    habit = habit_ids(app, alice_id)[0]
+    alice.post(f"/self-care/habits/{habit}/archive")
+    response = alice.htmx("post", f"/self-care/{habit}/done", data={"done": "1"})
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == "#flashes"
+    assert "<html" not in text(response)
+
+
+def test_moving_a_check_in_to_today_never_puts_it_in_the_future(app, alice, alice_id):
+    checkin_id = make_checkin(app, alice_id, day=date.today() - timedelta(days=3))
+    with time_machine.travel(datetime.now(UTC).replace(hour=7, minute=0)):
+        sign_in(alice, "alice@example.com")
+        alice.post(f"/checkins/{checkin_id}/edit", data={"mood": "3", "day": date.today().isoformat()})
+        with app.app_context():
+            assert db.session.get(MoodCheckin, checkin_id).checked_in_at <= datetime.now(UTC)

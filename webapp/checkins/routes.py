@@ -16,7 +16,9 @@ from webapp.checkins.forms import (
     HabitDoneForm,
     HabitForm,
     QuickCheckinForm,
+    new_client_uuid,
 )
+from webapp.errors import render_error
 from webapp.htmx import is_htmx
 from webapp.models import MoodCheckin, SelfCareHabit
 from webapp.ownership import get_owned_or_404
@@ -79,6 +81,7 @@ def create():
         checkin, created = services.record_checkin(current_user, form.client_uuid.data, data)
     except services.CheckinConflict:
         form.mood.errors.append("This check-in was already saved with a different mood.")
+        form.client_uuid.data = new_client_uuid()  # the next tap is a new check-in
         return _refuse_checkin(form)
     except services.InvalidCheckin as problem:
         form.mood.errors.append(str(problem))
@@ -91,7 +94,7 @@ def create():
     return redirect(url_for("checkins.details", checkin_id=checkin.id), code=303), headers
 
 
-@bp.route("/checkins/<int:checkin_id>/details", methods=["GET", "POST"])
+@bp.route("/checkins/<id:checkin_id>/details", methods=["GET", "POST"])
 @login_required
 def details(checkin_id: int):
     """Add energy, feelings and a note to one of the user's check-ins."""
@@ -135,7 +138,7 @@ def _filled(form_class, checkin: MoodCheckin):
 @login_required
 def history():
     """The user's check-ins and self-care by day, newest first."""
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
     return render_template(
         "checkins/history.html", history=services.history(current_user, page), confirm=ConfirmForm()
     )
@@ -160,6 +163,7 @@ def new():
             services.record_checkin(current_user, form.client_uuid.data, data)
         except services.CheckinConflict:
             form.mood.errors.append("This check-in was already saved with other answers.")
+            form.client_uuid.data = new_client_uuid()
         except services.InvalidCheckin as problem:
             form.day.errors.append(str(problem))
         else:
@@ -171,7 +175,7 @@ def new():
     ), status
 
 
-@bp.route("/checkins/<int:checkin_id>/edit", methods=["GET", "POST"])
+@bp.route("/checkins/<id:checkin_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(checkin_id: int):
     """Change one of the user's check-ins, including the day it belongs to."""
@@ -200,7 +204,7 @@ def edit(checkin_id: int):
     ), status
 
 
-@bp.route("/checkins/<int:checkin_id>/delete", methods=["GET", "POST"])
+@bp.route("/checkins/<id:checkin_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(checkin_id: int):
     """Ask, then delete one of the user's check-ins for good."""
@@ -219,15 +223,14 @@ def delete(checkin_id: int):
 # --- Self-care ---------------------------------------------------------------------------
 
 
-@bp.post("/self-care/<int:habit_id>/done")
+@bp.post("/self-care/<id:habit_id>/done")
 @login_required
 def habit_done(habit_id: int):
     """Mark one of the user's habits done (done=1) or not done (done=0) today."""
     habit = get_owned_or_404(SelfCareHabit, habit_id)
     form = HabitDoneForm()
     if not form.validate_on_submit() or habit.archived:
-        return render_template("errors/error.html", status=422, title="That didn't work",
-                               body="Please reload the page and try again."), 422
+        return render_error(422, "That habit can't be changed now. Please reload the page.")
     today = local_today(current_user.timezone)
     services.set_habit_done(current_user, habit, today, form.done.data == "1")
     if is_htmx():
@@ -261,7 +264,7 @@ def habits():
     ), status
 
 
-@bp.route("/self-care/habits/<int:habit_id>/rename", methods=["GET", "POST"])
+@bp.route("/self-care/habits/<id:habit_id>/rename", methods=["GET", "POST"])
 @login_required
 def rename_habit(habit_id: int):
     """Rename one of the user's habits."""
@@ -279,7 +282,7 @@ def rename_habit(habit_id: int):
     return render_template("checkins/rename_habit.html", form=form, habit=habit), status
 
 
-@bp.post("/self-care/habits/<int:habit_id>/archive")
+@bp.post("/self-care/habits/<id:habit_id>/archive")
 @login_required
 def archive_habit(habit_id: int):
     """Hide one of the user's habits from Today, keeping its history."""
@@ -290,7 +293,7 @@ def archive_habit(habit_id: int):
     return redirect(url_for("checkins.habits"), code=303)
 
 
-@bp.post("/self-care/habits/<int:habit_id>/restore")
+@bp.post("/self-care/habits/<id:habit_id>/restore")
 @login_required
 def restore_habit(habit_id: int):
     """Bring an archived habit back to Today."""

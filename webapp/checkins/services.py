@@ -13,6 +13,7 @@ from webapp.checkins.feelings import (
     ACTIVE_HABITS_MAX,
     DEFAULT_HABITS,
     EMOTION_KEYS,
+    ENERGY,
     HABIT_NAME_MAX,
     MOODS,
     NOTE_MAX,
@@ -66,7 +67,7 @@ class CheckinInput:
 
 
 def validate_details(energy: int | None, emotions: tuple[str, ...], note: str | None) -> None:
-    if energy is not None and energy not in MOODS:
+    if energy is not None and energy not in ENERGY:
         raise InvalidCheckin("Energy is a number from 1 to 5.")
     unknown = set(emotions) - EMOTION_KEYS
     if unknown:
@@ -105,12 +106,17 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
     Returns the check-in and whether this call created it. Raises InvalidCheckin, or
     CheckinConflict when the id already belongs to a different check-in. Commits.
     """
+    payload_hash = data.payload_hash()
+    # A check-in already saved is answered before any rule about time: a replay may come
+    # long after it was made, and was valid when it first arrived (OFF-04).
+    existing = _by_client_uuid(user, client_uuid)
+    if existing is not None:
+        return _same_or_conflict(existing, payload_hash), False
     if data.mood not in MOODS:
         raise InvalidCheckin("Mood is a number from 1 to 5.")
     validate_details(data.energy, data.emotions, data.note)
     now = now_utc()
     day, moment = _when(user, data, now)
-    payload_hash = data.payload_hash()
     created = insert_ignoring_conflicts(
         MoodCheckin,
         ["user_id", "client_uuid"],
@@ -125,17 +131,25 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
         received_at=now,
         updated_at=now,
     )
-    checkin = db.session.scalar(
-        MoodCheckin.owned_by(user.id).where(MoodCheckin.client_uuid == client_uuid)
-    )
+    checkin = _by_client_uuid(user, client_uuid)
     assert checkin is not None
-    if not created:
-        if checkin.payload_hash != payload_hash:
-            raise CheckinConflict(client_uuid)
-        return checkin, False
+    if not created:  # another request with this id won the race
+        return _same_or_conflict(checkin, payload_hash), False
     checkin.emotions.extend(CheckinEmotion(emotion=key) for key in sorted(set(data.emotions)))
     db.session.commit()
     return checkin, True
+
+
+def _by_client_uuid(user: User, client_uuid: str) -> MoodCheckin | None:
+    return db.session.scalar(
+        MoodCheckin.owned_by(user.id).where(MoodCheckin.client_uuid == client_uuid)
+    )
+
+
+def _same_or_conflict(checkin: MoodCheckin, payload_hash: str) -> MoodCheckin:
+    if checkin.payload_hash != payload_hash:
+        raise CheckinConflict(checkin.client_uuid)
+    return checkin
 
 
 def update_checkin(
@@ -157,7 +171,8 @@ def update_checkin(
     if day is not None and day != checkin.local_date:
         validate_day(user, day)
         checkin.local_date = day
-        checkin.checked_in_at = local_noon(day, user.timezone)
+        # Noon stands for "some time that day", but never later than now.
+        checkin.checked_in_at = min(local_noon(day, user.timezone), now_utc())
     checkin.energy = energy
     checkin.note = note or None
     wanted = set(emotions)
