@@ -28,12 +28,17 @@
     }
   });
 
-  // A new check-in gets its id here, on the phone, when the mood is tapped (OFF-01), and
-  // the moment it was made, so a check-in sent later still lands on the right day.
+  // A new check-in gets its id here, on the phone, at the first tap (OFF-01), with the
+  // moment it was made, so a check-in sent later still lands on the right day. A tap again
+  // on the same form (say, after a lost answer) sends the same id, so it can't count twice;
+  // the server's answer brings a fresh form for the next check-in.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-checkin-form]")) return;
-    form.querySelector('input[name="client_uuid"]').value = newId();
+    var id = form.querySelector('input[name="client_uuid"]');
+    if (id.hasAttribute("data-made-here")) return;
+    id.value = newId();
+    id.setAttribute("data-made-here", "");
     var when = form.querySelector('input[name="client_created_at"]');
     if (when) when.value = new Date().toISOString();
   }, true);
@@ -54,6 +59,18 @@
   });
   ["htmx:afterRequest", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
     document.addEventListener(name, function () { document.body.classList.remove("htmx-request"); });
+  });
+
+  // No answer at all (offline, or the connection dropped): say so, and keep the form as it
+  // is so another tap retries the same check-in.
+  document.addEventListener("htmx:sendError", function () {
+    var flashes = document.getElementById("flashes");
+    if (!flashes) return;
+    var note = document.createElement("p");
+    note.className = "flash flash-error";
+    note.textContent = "We couldn't reach Onward. Check your connection and tap again; " +
+      "nothing will be saved twice.";
+    flashes.replaceChildren(note);
   });
 
   // After htmx swaps a panel in, move focus to its heading so screen readers hear the result.

@@ -280,3 +280,33 @@ def test_the_csp_watch_sees_a_violation(page: Page, watch: BrowserWatch, account
     watch.csp.clear()
     page.evaluate("window.__csp = []")
     watch.assert_clean()
+
+
+def test_a_tap_again_after_a_lost_answer_is_the_same_check_in(
+    signed_in_page: Page, watch: BrowserWatch, live_server: LiveServer, account: Account
+):
+    """The first send reaches the server but its answer never comes back (the network
+    dropped); the user taps again. Same id, so still one check-in."""
+    page = signed_in_page
+    sent_ids = []
+
+    def lose_the_answer(route):
+        sent_ids.append(parse_qs(route.request.post_data)["client_uuid"][0])
+        route.fetch()  # the server saves it...
+        route.abort("connectionreset")  # ...but the phone never hears back
+
+    page.route("**/checkins", lose_the_answer)
+    watch.expect_console_error(r"ERR_CONNECTION_RESET|Failed to load resource|htmx:")
+    page.get_by_role("button", name="Mood: okay", exact=True).tap()
+    expect(page.locator("#flashes")).to_contain_text("couldn't reach Onward")
+    assert len(sent_ids) == 1
+    assert len(live_server.checkins(account)) == 1
+    page.unroute("**/checkins")
+
+    with page.expect_response(is_checkin_post) as answer:
+        page.get_by_role("button", name="Mood: okay", exact=True).tap()
+    assert answer.value.status == 200  # "already saved", not a new one
+    assert parse_qs(answer.value.request.post_data)["client_uuid"] == sent_ids
+    expect(page.locator("#checkin-panel h2")).to_have_text("Saved: you're feeling okay")
+    assert len(live_server.checkins(account)) == 1
+    watch.assert_clean()
