@@ -53,6 +53,14 @@ def configure_engine_events(app: Flask) -> None:
             g._committed = True
 
 
+def finish_transaction() -> None:
+    """Commit what is pending and end the transaction, so slow work that follows (hashing a
+    password takes about 0.2 s) doesn't hold SQLite's write lock. Loaded objects stay
+    usable; the next statement starts a new transaction of the same kind."""
+    db.session.commit()
+    g.pop("_committed", None)
+
+
 def insert_ignoring_conflicts(model: type, index_elements: list[str], **values: Any) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on both databases (DB-07, OFF-02).
 

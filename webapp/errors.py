@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from webapp.audit import security_event
+from webapp.auth.services import TooManyFailures
 from webapp.auth.sessions import unauthorized
 from webapp.htmx import is_htmx
 
@@ -48,6 +49,12 @@ def register_error_handlers(app: Flask) -> None:
             # action needs a signed-in user, so the fix is signing in, not reloading.
             return unauthorized()
         return render_error(400, CSRF_MESSAGE)
+
+    @app.errorhandler(TooManyFailures)
+    def too_many_failures(error: TooManyFailures):
+        security_event("login_throttled", path=request.path)
+        return render_error(429, "There were many wrong passwords for this account in the "
+                                 "last hour, so we are pausing for now. Please try again later.")
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error: SecurityError):

@@ -87,12 +87,42 @@ def test_a_long_emoji_password_registers_and_signs_in(app, client):
     sign_in(client, "sam@example.com", password)
 
 
-def test_register_is_rate_limited_per_address(client):
+def test_register_is_rate_limited_per_address_counting_only_accounts_made(app):
+    for _ in range(6):  # mistakes don't use up the allowance
+        response = app.test_client().post("/register", data={**NEW_USER, "password": "short"})
+        assert response.status_code == 422
     for i in range(5):
-        client.post("/register", data={**NEW_USER, "email": f"x{i}@example.com", "consent": ""})
-    response = client.post("/register", data=NEW_USER)
+        response = app.test_client().post("/register", data={**NEW_USER, "email": f"x{i}@example.com"})
+        assert response.status_code == 303
+    response = app.test_client().post("/register", data={**NEW_USER, "email": "six@example.com"})
     assert response.status_code == 429
     assert "Retry-After" in response.headers
+
+
+def test_reset_mail_is_limited_per_address_across_networks(client, alice_id):
+    for i in range(3):
+        client.post("/password/forgot", data={"email": "alice@example.com"},
+                    environ_base={"REMOTE_ADDR": f"203.0.113.{i}"})
+    response = client.post("/password/forgot", data={"email": "Alice@Example.com"},
+                           environ_base={"REMOTE_ADDR": "198.51.100.9"})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 3
+
+
+def test_signing_out_also_removes_the_remember_cookie(client, alice_id):
+    sign_in(client, "alice@example.com", remember="y")
+    assert client.get_cookie("onward_remember") is not None
+    client.post("/logout")
+    assert client.get_cookie("onward_remember") is None
+
+
+def test_a_broken_mail_server_changes_nothing_the_user_sees(app, client, alice_id):
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=9)
+    known = client.post("/password/forgot", data={"email": "alice@example.com"})
+    unknown = client.post("/password/forgot", data={"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_data() == unknown.get_data()
+    assert "Check your email" in known.get_data(as_text=True)
 
 
 # --- Signing in ---------------------------------------------------------------------------
@@ -539,3 +569,16 @@ def test_a_forwarded_host_header_is_never_believed():
         "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.1",
         "X-Forwarded-Proto": "https"})
     assert answer.get_data(as_text=True) == "localhost 203.0.113.1 https"
+
+
+def test_wrong_passwords_on_account_pages_count_like_sign_ins(app, alice, alice_id):
+    for url, field in (("/account/password", "current_password"), ("/account/email", "current_password")):
+        alice.post(url, data={field: "not it at all", "new_password": "a brand new phrase here",
+                              "email": "x@example.com"})
+    with app.app_context():
+        assert db.session.query(LoginFailure).count() == 2
+        db.session.add_all([LoginFailure(user_id=alice_id) for _ in range(100)])
+        db.session.commit()
+    response = alice.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "a brand new phrase here"})
+    assert response.status_code == 429

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from webapp.account.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
 from webapp.audit import security_event
-from webapp.auth import passwords
 from webapp.auth import services as auth_services
 from webapp.auth.sessions import end_other_sessions
 from webapp.checkins.forms import ConfirmForm
@@ -49,7 +48,8 @@ def change_email():
     is told (SEC-08)."""
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+        if not auth_services.confirm_password(current_user, form.current_password.data):
+            db.session.commit()  # keep the failure count
             form.current_password.errors.append("That isn't your password.")
             return render_template("account/email.html", form=form), 400
         try:
@@ -81,7 +81,8 @@ def change_password():
         personal=(current_user.display_name, current_user.email.split("@")[0])
     )
     if form.validate_on_submit():
-        if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+        if not auth_services.confirm_password(current_user, form.current_password.data):
+            db.session.commit()  # keep the failure count
             form.current_password.errors.append("That isn't your current password.")
             return render_template("account/password.html", form=form), 400
         auth_services.set_password(

@@ -34,7 +34,8 @@ def _after_sign_in():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("5/hour", methods=["POST"])
+# Only accounts made count: a phone behind a shared address may need a few tries at a password.
+@limiter.limit("5/hour", methods=["POST"], deduct_when=lambda response: response.status_code < 400)
 def register():
     """Create an account. Anyone may call it; a signed-in user is sent to Today."""
     if current_user.is_authenticated:
@@ -134,8 +135,14 @@ def reauth():
     return render_template("auth/reauth.html", form=form), status
 
 
+def _email_in_form() -> str:
+    return "reset:" + services.normalise_email(request.form.get("email", ""))
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("5/hour", methods=["POST"])
+# And per address, so nobody can fill someone's inbox from many networks (FLK-08).
+@limiter.limit("3/hour", methods=["POST"], key_func=_email_in_form)
 def forgot_password():
     """Email a reset link. The answer is the same whether or not the email has an account."""
     form = ForgotPasswordForm()
@@ -173,7 +180,10 @@ def reset_password():
         return render_template("auth/reset_invalid.html"), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user = services.use_password_reset(reset, form.password.data)
+        try:
+            user = services.use_password_reset(reset, form.password.data)
+        except services.ResetAlreadyUsed:
+            return render_template("auth/reset_invalid.html"), 404
         db.session.commit()
         security_event("password_reset", user_id=user.id)
         send_mail(

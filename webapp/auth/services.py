@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from webapp.auth import passwords
 from webapp.checkins.services import create_default_habits
+from webapp.database import finish_transaction
 from webapp.extensions import db
 from webapp.models import LoginFailure, LoginSession, PasswordReset, User, now_utc
 
@@ -41,13 +42,14 @@ def find_user_by_email(email: str) -> User | None:
 def register_user(*, email: str, display_name: str, password: str, timezone: str) -> User:
     """Create an account with the default self-care habits. Raises EmailTaken."""
     email = normalise_email(email)
+    password_hash = passwords.hash_password(password)  # before any lock is taken
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
     now = now_utc()
     user = User(
         email=email,
         display_name=display_name.strip(),
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         timezone=timezone,
         mood_consent_at=now,
         privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
@@ -67,7 +69,12 @@ def authenticate(email: str, password: str) -> User | None:
     Failures are recorded for known accounts; the caller commits.
     """
     user = find_user_by_email(email)
-    if user is not None and _recent_failures(user) >= current_app.config["LOGIN_FAILURES_PER_HOUR"]:
+    throttled = (
+        user is not None
+        and _recent_failures(user) >= current_app.config["LOGIN_FAILURES_PER_HOUR"]
+    )
+    finish_transaction()  # the hash check below must not hold the write lock
+    if throttled:
         passwords.verify_password(None, password)
         raise TooManyFailures()
     if not passwords.verify_password(user.password_hash if user else None, password):
@@ -78,6 +85,13 @@ def authenticate(email: str, password: str) -> User | None:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
+
+
+def confirm_password(user: User, password: str) -> bool:
+    """Whether this is the signed-in user's password, counted like a sign-in (SEC-05) so
+    account pages are no side door for guessing. Raises TooManyFailures; the caller
+    commits."""
+    return authenticate(user.email, password) is not None
 
 
 def _recent_failures(user: User) -> int:
@@ -94,8 +108,17 @@ def clear_failures(user: User) -> None:
 
 
 def set_password(user: User, new_password: str, *, keep_session_id: int | None = None) -> None:
-    """Store a new password and sign out every other device (SEC-11). The caller commits."""
-    user.password_hash = passwords.hash_password(new_password)
+    """Store a new password and sign out every other device (SEC-11). The caller commits.
+
+    Anything already pending is committed first, so the slow hash holds no write lock;
+    the password and the sign-outs then land together.
+    """
+    finish_transaction()
+    _store_password(user, passwords.hash_password(new_password), keep_session_id)
+
+
+def _store_password(user: User, password_hash: str, keep_session_id: int | None = None) -> None:
+    user.password_hash = password_hash
     user.password_changed_at = now_utc()
     db.session.execute(
         delete(LoginSession).where(
@@ -160,11 +183,28 @@ def find_password_reset(token: str) -> PasswordReset | None:
     return reset
 
 
+class ResetAlreadyUsed(Exception):
+    """The link was spent by another request a moment ago."""
+
+
 def use_password_reset(reset: PasswordReset, new_password: str) -> User:
-    """Set the new password, spend the link, and end every session. The caller commits."""
+    """Set the new password, spend the link, and end every session. The caller commits.
+
+    The link is spent with a conditional UPDATE, so two requests racing with one link can't
+    both use it, on either database. Raises ResetAlreadyUsed.
+    """
     user = db.session.get(User, reset.user_id)
     assert user is not None
-    set_password(user, new_password)
-    reset.used_at = now_utc()
+    finish_transaction()
+    password_hash = passwords.hash_password(new_password)  # no lock held meanwhile
+    spent = db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now_utc())
+    )
+    if spent.rowcount != 1:
+        db.session.rollback()
+        raise ResetAlreadyUsed()
+    _store_password(user, password_hash)
     clear_failures(user)
     return user

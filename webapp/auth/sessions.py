@@ -142,6 +142,7 @@ def end_session() -> None:
         db.session.execute(delete(LoginSession).where(LoginSession.id == login.id))
     logout_user()
     session.clear()
+    session["_remember"] = "clear"  # Flask-Login then deletes the remember cookie too
 
 
 def end_other_sessions(user: User) -> int:
