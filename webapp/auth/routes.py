@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import confirm_login, current_user, login_required
 
 from webapp.audit import security_event
@@ -22,6 +31,7 @@ from webapp.mail import send_mail
 
 bp = Blueprint("auth", __name__)
 
+RESET_IN_SESSION = "pending_reset"
 SIGN_IN_FAILED = "That email and password don't match an account. Please try again."
 
 
@@ -171,11 +181,14 @@ def forgot_password():
 def reset_password():
     """Choose a new password from an emailed link. Used, expired or unknown links are 404.
 
-    The token travels in the query string and then a form field, never the path, so access
-    logs (which omit query strings) never hold it (SEC-33).
+    The link's token is moved into the signed session at once and the browser sent on to
+    the same page without it, so it stays out of proxy logs, history and Referer headers
+    (SEC-33).
     """
-    token = request.values.get("token", "")
-    reset = services.find_password_reset(token)
+    if "token" in request.args:
+        session[RESET_IN_SESSION] = request.args["token"]
+        return redirect(url_for("auth.reset_password"), code=303)
+    reset = services.find_password_reset(session.get(RESET_IN_SESSION, ""))
     if reset is None:
         return render_template("auth/reset_invalid.html"), 404
     form = ResetPasswordForm()
@@ -185,6 +198,7 @@ def reset_password():
         except services.ResetAlreadyUsed:
             return render_template("auth/reset_invalid.html"), 404
         db.session.commit()
+        session.pop(RESET_IN_SESSION, None)
         security_event("password_reset", user_id=user.id)
         send_mail(
             user.email,
@@ -195,4 +209,4 @@ def reset_password():
         flash("Your password is changed. Please sign in with it.", "success")
         return redirect(url_for("auth.login"), code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/reset.html", form=form, token=token), status
+    return render_template("auth/reset.html", form=form), status
