@@ -5,8 +5,9 @@ import multiprocessing
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# Threads in few processes: rate-limit counters in memory stay shared within a process,
-# and SQLite sees one writer per process. Use Redis for limits when running more workers.
+# Threads in few processes keep memory small. Rate-limit counters kept in memory are per
+# process, so with two workers each limit is really twice as high: set
+# RATELIMIT_STORAGE_URI to Redis, or run WEB_CONCURRENCY=1 with more threads.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"

@@ -584,3 +584,15 @@ def test_wrong_passwords_on_account_pages_count_like_sign_ins(app, alice, alice_
     response = alice.post("/account/password", data={
         "current_password": PASSWORD, "new_password": "a brand new phrase here"})
     assert response.status_code == 429
+
+
+def test_sessions_that_ran_out_are_not_listed_and_are_tidied_at_sign_in(app, alice, alice_id):
+    with app.app_context():
+        db.session.add(LoginSession(user_id=alice_id, token_hash="0" * 64, device="Old laptop",
+                                    expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+        db.session.commit()
+    page = alice.get("/account/sessions").get_data(as_text=True)
+    assert "Old laptop" not in page and "Sign out all other devices" not in page
+    sign_in(app.test_client(), "alice@example.com")
+    with app.app_context():
+        assert db.session.query(LoginSession).filter_by(device="Old laptop").count() == 0

@@ -224,7 +224,7 @@ def test_deleting_from_history_with_htmx_removes_the_row(app, alice, alice_id):
     checkin_id = make_checkin(app, alice_id)
     response = alice.htmx("post", f"/checkins/{checkin_id}/delete")
     assert response.status_code == 200
-    assert 'hx-swap-oob="true"' in text(response) and "Check-in deleted" in text(response)
+    assert 'hx-swap-oob="innerHTML"' in text(response) and "Check-in deleted" in text(response)
     assert rows(app, MoodCheckin) == 0
 
 

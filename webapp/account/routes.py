@@ -13,7 +13,7 @@ from webapp.auth.sessions import end_other_sessions
 from webapp.checkins.forms import ConfirmForm
 from webapp.extensions import db, limiter
 from webapp.mail import send_mail
-from webapp.models import LoginSession
+from webapp.models import LoginSession, now_utc
 
 bp = Blueprint("account", __name__)
 
@@ -108,7 +108,7 @@ def sessions():
     """Where the user is signed in (SEC-15)."""
     rows = db.session.scalars(
         select(LoginSession)
-        .where(LoginSession.user_id == current_user.id)
+        .where(LoginSession.user_id == current_user.id, LoginSession.expires_at > now_utc())
         .order_by(LoginSession.last_seen_at.desc())
     ).all()
     return render_template(
@@ -122,9 +122,9 @@ def sessions():
 def sign_out_others():
     """End every session of this user except the one making the request. Needs a fresh
     login, so a stolen remember-me cookie can't lock the owner out of their other devices."""
-    if ConfirmForm().validate_on_submit():
-        count = end_other_sessions(current_user)
-        db.session.commit()
-        security_event("other_sessions_ended", user_id=current_user.id, count=count)
-        flash(f"Signed out {count} other device{'s' if count != 1 else ''}.", "success")
+    # CSRFProtect has already checked the token of this form-less POST.
+    count = end_other_sessions(current_user)
+    db.session.commit()
+    security_event("other_sessions_ended", user_id=current_user.id, count=count)
+    flash(f"Signed out {count} other device{'s' if count != 1 else ''}.", "success")
     return redirect(url_for("account.sessions"), code=303)

@@ -24,7 +24,6 @@ from webapp.auth.forms import (
     ResetPasswordForm,
 )
 from webapp.auth.sessions import end_session, safe_next, start_session
-from webapp.checkins.forms import ConfirmForm
 from webapp.extensions import db, limiter
 from webapp.htmx import is_htmx
 from webapp.mail import send_mail
@@ -107,8 +106,6 @@ def login():
 @login_required
 def logout():
     """Sign out this device: the session ends on the server too (SEC-10)."""
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("today.index"))
     user_id = current_user.id
     end_session()
     db.session.commit()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +10,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from webapp.auth import passwords
+from webapp.auth.sessions import token_hash
 from webapp.checkins.services import create_default_habits
 from webapp.database import finish_transaction
 from webapp.extensions import db
@@ -145,10 +145,6 @@ def change_email(user: User, new_email: str) -> str:
     return old
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_password_reset(email: str) -> ResetRequest | None:
     """A one-time reset link for the account with this email, if there is one (SEC-07).
 
@@ -163,7 +159,7 @@ def create_password_reset(email: str) -> ResetRequest | None:
     db.session.add(
         PasswordReset(
             user_id=user.id,
-            token_hash=_hash(token),
+            token_hash=token_hash(token),
             email=user.email,
             created_at=now,
             expires_at=now + timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
@@ -174,7 +170,9 @@ def create_password_reset(email: str) -> ResetRequest | None:
 
 def find_password_reset(token: str) -> PasswordReset | None:
     """The reset behind a link, if it is unused, unexpired and its email still current."""
-    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _hash(token)))
+    reset = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
+    )
     if reset is None or reset.used_at is not None or reset.expires_at <= now_utc():
         return None
     user = db.session.get(User, reset.user_id)

@@ -127,6 +127,10 @@ def start_session(user: User, *, remember: bool) -> None:
         expires_at=now + lifetime,
     )
     db.session.add(login)
+    # Sessions that ran out are of no use to anyone: tidy this user's away.
+    db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at <= now)
+    )
     user._session_token = token
     user.current_session = login
     session.permanent = True

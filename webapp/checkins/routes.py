@@ -287,9 +287,8 @@ def rename_habit(habit_id: int):
 def archive_habit(habit_id: int):
     """Hide one of the user's habits from Today, keeping its history."""
     habit = get_owned_or_404(SelfCareHabit, habit_id)
-    if ConfirmForm().validate_on_submit():
-        services.archive_habit(habit)
-        flash(f"“{habit.name}” archived. You can bring it back below.", "success")
+    services.archive_habit(habit)
+    flash(f"“{habit.name}” archived. You can bring it back below.", "success")
     return redirect(url_for("checkins.habits"), code=303)
 
 
@@ -298,11 +297,10 @@ def archive_habit(habit_id: int):
 def restore_habit(habit_id: int):
     """Bring an archived habit back to Today."""
     habit = get_owned_or_404(SelfCareHabit, habit_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.restore_habit(current_user, habit)
-        except services.HabitProblem as problem:
-            flash(str(problem), "error")
-        else:
-            flash(f"“{habit.name}” is back on Today.", "success")
+    try:
+        services.restore_habit(current_user, habit)
+    except services.HabitProblem as problem:
+        flash(str(problem), "error")
+    else:
+        flash(f"“{habit.name}” is back on Today.", "success")
     return redirect(url_for("checkins.habits"), code=303)
