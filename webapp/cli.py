@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import sqlite3
 import uuid
@@ -98,20 +99,21 @@ def demo_data(email: str, password: str, days: int, name: str, timezone: str) ->
 
 
 def add_demo_history(user: User, days: int) -> dict[str, int]:
-    """Write the demo history in a few bulk statements. Ids are derived from the account and
-    the day, so a second run finds every row already there."""
-    rng = random.Random(user.email)  # noqa: S311 - repeatable demo data, not a secret
+    """Write the demo history in a few bulk statements. Everything about a day (its ids,
+    moods and habits) is derived from the account and that date alone, so a later run, even
+    days later, finds those rows already there and only adds the days that are new."""
     today = local_today(user.timezone)
     habits = checkins.habits(user)
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"onward-demo:{user.email}")
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
 
     checkin_rows, emotion_picks, log_rows = [], {}, []
-    baseline = 3.2
     for offset in range(days, -1, -1):
         day = today - timedelta(days=offset)
-        # A slow drift with the occasional hard week, as a real search has.
-        baseline = min(4.4, max(1.8, baseline + rng.uniform(-0.35, 0.35)))
+        rng = random.Random(f"{user.email}:{day.isoformat()}")  # noqa: S311 - not a secret
+        # Slow swells with harder stretches between them, as a real search has.
+        t = day.toordinal()
+        baseline = 3.1 + 0.7 * math.sin(t / 29) + 0.35 * math.sin(t / 9.1)
         done = [h for h in habits if rng.random() < (0.55 if h.builtin_key else 0.35)]
         lift = 0.25 * len(done)
         for habit in done:

@@ -174,6 +174,29 @@ def test_demo_data_makes_a_varied_year_and_is_idempotent(app):
     assert again == counts
 
 
+def test_demo_data_run_again_days_later_only_adds_the_new_days(app):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    args = ["demo-data", "--email", "demo@example.com", "--password", "a calm walk by the river",
+            "--days", "30"]
+    runner = app.test_cli_runner()
+
+    def per_day():
+        with app.app_context():
+            return dict(db.session.execute(
+                select(MoodCheckin.local_date, func.count()).group_by(MoodCheckin.local_date)).all())
+
+    assert runner.invoke(args=args).exit_code == 0
+    before = per_day()
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=3)):
+        assert runner.invoke(args=args).exit_code == 0
+    after = per_day()
+    assert {day: n for day, n in after.items() if day in before} == before
+    assert len(set(after) - set(before)) >= 1
+
+
 def test_demo_data_refuses_a_weak_password(app):
     result = app.test_cli_runner().invoke(
         args=["demo-data", "--email", "demo@example.com", "--password", "password1234"])
