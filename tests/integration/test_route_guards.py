@@ -160,13 +160,15 @@ def url_for_user(app: Flask, rule: Rule, method: str, user_id: int | None) -> st
 
 
 def send(client: FlaskClient, method: str, url: str, *, htmx: bool = False,
-         csrf: bool = True, data: dict | None = None):
+         csrf: bool = True, data: dict | None = None, headers: dict | None = None):
     """One request as a browser form (or htmx, with HX-Request) would send it. The body is
     read and the response closed, so a static file's handle is never left open."""
     if htmx:
-        response = client.htmx(method, url, data=data, csrf=csrf)  # type: ignore[attr-defined]
+        response = client.htmx(method, url, data=data, csrf=csrf,  # type: ignore[attr-defined]
+                               headers=headers)
     else:
-        response = client.open(url, method=method, data=data, csrf=csrf)  # type: ignore[call-arg]
+        response = client.open(url, method=method, data=data, csrf=csrf,  # type: ignore[call-arg]
+                               headers=headers)
     response.get_data()
     response.close()
     return response
@@ -236,7 +238,9 @@ def test_anonymous_request(request, app, client, rule, method):
     """Public pages answer anonymous users without crashing; everything else sends them to
     sign in: a redirect for a page, a 401 with HX-Redirect for htmx (never a login form
     swapped into a fragment). Non-GET requests carry a valid CSRF token, so it is the
-    sign-in check that answers."""
+    sign-in check that answers. After signing in, a page asked for with GET opens again; a
+    form post returns to the page the form was on (its Referer), since a GET of a POST-only
+    URL would be a 405."""
     # Alice's objects fill the URL; a rule without arguments doesn't pay for creating her.
     alice_id = request.getfixturevalue("alice_id") if rule.arguments else None
     url = url_for_user(app, rule, method, alice_id)
@@ -245,11 +249,14 @@ def test_anonymous_request(request, app, client, rule, method):
         assert status == 200 or 300 <= status < 400 or status == 404, f"GET {url}: {status}"
         return
     before = snapshot(app)
-    page = send(client, method, url, data=form_for(rule.endpoint, method))
+    form_page = "/checkins?page=2"
+    page = send(client, method, url, data=form_for(rule.endpoint, method),
+                headers=None if method == "GET" else {"Referer": f"http://localhost{form_page}"})
     assert page.status_code == 302, f"{method} {url}: {page.status_code}"
     target = urlsplit(page.headers["Location"])
     assert target.path == "/login", page.headers["Location"]
-    assert parse_qs(target.query).get("next") == [url], page.headers["Location"]
+    back = url if method == "GET" else form_page
+    assert parse_qs(target.query).get("next") == [back], page.headers["Location"]
 
     fragment = send(client, method, url, htmx=True, data=form_for(rule.endpoint, method))
     assert fragment.status_code == 401, f"htmx {method} {url}: {fragment.status_code}"

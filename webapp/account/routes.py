@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, fresh_login_required, login_required
-from sqlalchemy import select
 
 from webapp.account.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
 from webapp.audit import security_event
+from webapp.auth import notices
 from webapp.auth import services as auth_services
-from webapp.auth.sessions import end_other_sessions
+from webapp.auth.sessions import end_other_sessions, live_sessions
 from webapp.checkins.forms import ConfirmForm
 from webapp.extensions import db, limiter
-from webapp.mail import send_mail
-from webapp.models import LoginSession, now_utc
 
 bp = Blueprint("account", __name__)
 
@@ -59,13 +57,7 @@ def change_email():
         else:
             db.session.commit()
             security_event("email_changed", user_id=current_user.id)
-            send_mail(
-                old_email,
-                "Your Onward email was changed",
-                f"Hello {current_user.display_name},\n\nThe email for your Onward account was "
-                "just changed, so messages will now go to the new address. If this wasn't "
-                "you, reset your password now and contact whoever runs this Onward.\n",
-            )
+            notices.send_email_changed(current_user, old_email)
             flash("Email changed. Use the new one to sign in.", "success")
             return redirect(url_for("account.profile"), code=303)
     status = 422 if form.is_submitted() else 200
@@ -90,12 +82,7 @@ def change_password():
         )
         db.session.commit()
         security_event("password_changed", user_id=current_user.id)
-        send_mail(
-            current_user.email,
-            "Your Onward password was changed",
-            f"Hello {current_user.display_name},\n\nYour password was just changed and your "
-            "other devices were signed out. If this wasn't you, reset your password now.\n",
-        )
+        notices.send_password_changed(current_user, everywhere=False)
         flash("Password changed. Your other devices were signed out.", "success")
         return redirect(url_for("account.profile"), code=303)
     status = 422 if form.is_submitted() else 200
@@ -106,13 +93,10 @@ def change_password():
 @login_required
 def sessions():
     """Where the user is signed in (SEC-15)."""
-    rows = db.session.scalars(
-        select(LoginSession)
-        .where(LoginSession.user_id == current_user.id, LoginSession.expires_at > now_utc())
-        .order_by(LoginSession.last_seen_at.desc())
-    ).all()
     return render_template(
-        "account/sessions.html", sessions=rows, current_id=current_user.current_session.id,
+        "account/sessions.html",
+        sessions=live_sessions(current_user),
+        current_id=current_user.current_session.id,
         confirm=ConfirmForm(),
     )
 
@@ -123,7 +107,7 @@ def sign_out_others():
     """End every session of this user except the one making the request. Needs a fresh
     login, so a stolen remember-me cookie can't lock the owner out of their other devices."""
     # CSRFProtect has already checked the token of this form-less POST.
-    count = end_other_sessions(current_user)
+    count = end_other_sessions(current_user.id, keep_id=current_user.current_session.id)
     db.session.commit()
     security_event("other_sessions_ended", user_id=current_user.id, count=count)
     flash(f"Signed out {count} other device{'s' if count != 1 else ''}.", "success")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -15,7 +14,7 @@ from flask import (
 from flask_login import confirm_login, current_user, login_required
 
 from webapp.audit import security_event
-from webapp.auth import services
+from webapp.auth import notices, services
 from webapp.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -26,7 +25,6 @@ from webapp.auth.forms import (
 from webapp.auth.sessions import end_session, safe_next, start_session
 from webapp.extensions import db, limiter
 from webapp.htmx import is_htmx
-from webapp.mail import send_mail
 
 bp = Blueprint("auth", __name__)
 
@@ -59,7 +57,8 @@ def register():
                 timezone=form.timezone.data,
             )
         except services.EmailTaken:
-            # Same words as any other problem with the address: no account enumeration.
+            # This does tell that the address has an account: avoiding that needs a
+            # verify-your-email step, which sign-up doesn't have yet.
             form.email.errors.append(
                 "We couldn't create an account with that email. If it is yours, sign in "
                 "or reset your password."
@@ -85,7 +84,6 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.TooManyFailures:
-            db.session.commit()
             security_event("login_throttled")
             return render_template("auth/login.html", form=form, locked=True), 429
         if user is None:
@@ -124,11 +122,7 @@ def reauth():
     """Confirm it's really the signed-in user before a sensitive action (SEC-14)."""
     form = ReauthForm()
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(current_user.email, form.password.data)
-        except services.TooManyFailures:
-            db.session.commit()
-            return render_template("auth/reauth.html", form=form, locked=True), 429
+        user = services.authenticate(current_user.email, form.password.data)  # 429 if throttled
         if user is None:
             db.session.commit()  # keep the failure count
             security_event("reauth_failed", user_id=current_user.id)
@@ -158,16 +152,7 @@ def forgot_password():
         db.session.commit()
         if reset is not None:
             security_event("password_reset_requested", user_id=reset.user.id)
-            link = url_for("auth.reset_password", token=reset.token, _external=True)
-            minutes = current_app.config["PASSWORD_RESET_MINUTES"]
-            send_mail(
-                reset.user.email,
-                "Reset your Onward password",
-                f"Hello {reset.user.display_name},\n\n"
-                f"Someone (hopefully you) asked to reset your Onward password. This link "
-                f"works once, for {minutes} minutes:\n\n{link}\n\n"
-                "If it wasn't you, you can ignore this message; your password stays as it is.\n",
-            )
+            notices.send_reset_link(reset.user, reset.token)
         return render_template("auth/forgot_sent.html")
     status = 422 if form.is_submitted() else 200
     return render_template("auth/forgot.html", form=form), status
@@ -197,12 +182,7 @@ def reset_password():
         db.session.commit()
         session.pop(RESET_IN_SESSION, None)
         security_event("password_reset", user_id=user.id)
-        send_mail(
-            user.email,
-            "Your Onward password was changed",
-            f"Hello {user.display_name},\n\nYour password was just reset, and every device "
-            "was signed out. If this wasn't you, reset it again at once.\n",
-        )
+        notices.send_password_changed(user, everywhere=True)
         flash("Your password is changed. Please sign in with it.", "success")
         return redirect(url_for("auth.login"), code=303)
     status = 422 if form.is_submitted() else 200

@@ -10,11 +10,11 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from webapp.auth import passwords
-from webapp.auth.sessions import token_hash
+from webapp.auth.sessions import end_other_sessions, token_hash
 from webapp.checkins.services import create_default_habits
 from webapp.database import finish_transaction
 from webapp.extensions import db
-from webapp.models import LoginFailure, LoginSession, PasswordReset, User, now_utc
+from webapp.models import LoginFailure, PasswordReset, User, now_utc
 
 
 class EmailTaken(ValueError):
@@ -120,12 +120,7 @@ def set_password(user: User, new_password: str, *, keep_session_id: int | None =
 def _store_password(user: User, password_hash: str, keep_session_id: int | None = None) -> None:
     user.password_hash = password_hash
     user.password_changed_at = now_utc()
-    db.session.execute(
-        delete(LoginSession).where(
-            LoginSession.user_id == user.id,
-            LoginSession.id != (keep_session_id if keep_session_id is not None else -1),
-        )
-    )
+    end_other_sessions(user.id, keep_id=keep_session_id)
     # Outstanding reset links die with the old password.
     db.session.execute(
         update(PasswordReset)

@@ -56,21 +56,23 @@ def load_user(token: str) -> User | None:
 def unauthorized():
     """Send the whole page to the login screen. For htmx requests that means a 401 with
     HX-Redirect, never a login form swapped into a fragment."""
-    if is_htmx():
-        next_url = safe_next(_path_of(request.headers.get("HX-Current-URL", "")))
-        target = url_for("auth.login", next=next_url) if next_url else url_for("auth.login")
-        return "", 401, {"HX-Redirect": target}
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return _send_page_to("auth.login")
 
 
 @login_manager.needs_refresh_handler
 def needs_fresh_login():
     """Ask for the password again before a sensitive action (SEC-14), then come back."""
+    return _send_page_to("auth.reauth")
+
+
+def _send_page_to(endpoint: str):
+    """Send the whole page to `endpoint`, remembering where to come back to: the page the
+    user was on (for htmx and form posts) or the page asked for (a plain GET)."""
     if is_htmx():
-        back = safe_next(_path_of(request.headers.get("HX-Current-URL", "")))
-        return "", 401, {"HX-Redirect": url_for("auth.reauth", next=back)}
-    back = request.full_path.rstrip("?") if request.method == "GET" else request.referrer
-    return redirect(url_for("auth.reauth", next=safe_next(_path_of(back or ""))))
+        back = request.headers.get("HX-Current-URL", "")
+        return "", 401, {"HX-Redirect": url_for(endpoint, next=safe_next(_path_of(back)))}
+    back = request.full_path if request.method == "GET" else (request.referrer or "")
+    return redirect(url_for(endpoint, next=safe_next(_path_of(back))))
 
 
 def _path_of(url: str) -> str:
@@ -149,13 +151,24 @@ def end_session() -> None:
     session["_remember"] = "clear"  # Flask-Login then deletes the remember cookie too
 
 
-def end_other_sessions(user: User) -> int:
-    """Sign out every other device of this user (SEC-11, SEC-15). The caller commits."""
-    keep = user.current_session.id if user.current_session else -1
-    result = db.session.execute(
-        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id != keep)
+def end_other_sessions(user_id: int, *, keep_id: int | None) -> int:
+    """Sign out every device of this user but `keep_id` (None: every device; SEC-11,
+    SEC-15). Returns how many were signed out. The caller commits."""
+    query = delete(LoginSession).where(LoginSession.user_id == user_id)
+    if keep_id is not None:
+        query = query.where(LoginSession.id != keep_id)
+    return db.session.execute(query).rowcount or 0
+
+
+def live_sessions(user: User) -> list[LoginSession]:
+    """The devices where this user is signed in now, most recently active first."""
+    return list(
+        db.session.scalars(
+            select(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.expires_at > now_utc())
+            .order_by(LoginSession.last_seen_at.desc())
+        )
     )
-    return result.rowcount or 0
 
 
 def enforce_idle_timeout():

@@ -66,6 +66,11 @@ class CheckinInput:
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def validate_mood(mood: int) -> None:
+    if mood not in MOODS:
+        raise InvalidCheckin("Mood is a number from 1 to 5.")
+
+
 def validate_details(energy: int | None, emotions: tuple[str, ...], note: str | None) -> None:
     if energy is not None and energy not in ENERGY:
         raise InvalidCheckin("Energy is a number from 1 to 5.")
@@ -112,8 +117,7 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
     existing = _by_client_uuid(user, client_uuid)
     if existing is not None:
         return _same_or_conflict(existing, payload_hash), False
-    if data.mood not in MOODS:
-        raise InvalidCheckin("Mood is a number from 1 to 5.")
+    validate_mood(data.mood)
     validate_details(data.energy, data.emotions, data.note)
     now = now_utc()
     day, moment = _when(user, data, now)
@@ -164,8 +168,7 @@ def update_checkin(
 ) -> MoodCheckin:
     """Change a check-in: its details, and optionally its mood and day. Commits."""
     if mood is not None:
-        if mood not in MOODS:
-            raise InvalidCheckin("Mood is a number from 1 to 5.")
+        validate_mood(mood)
         checkin.mood = mood
     validate_details(energy, emotions, note)
     if day is not None and day != checkin.local_date:
