@@ -50,8 +50,12 @@ browser:
 test: install-test browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# ruff (with its security rules), the import layers (pyproject's [tool.importlinter]) and
+# bandit's medium and high findings.
 lint: install-test
 	$(BIN)/ruff check webapp tests migrations/env.py
+	$(BIN)/lint-imports --no-cache --no-logo
+	$(BIN)/bandit -q -r webapp -ll
 
 bench: install-test
 	bash scripts/bench.sh

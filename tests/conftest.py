@@ -12,11 +12,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests import factories
+from tests.factories import PASSWORD
 from webapp import create_app, mail
-from webapp.auth import services as auth_services
 from webapp.extensions import db, limiter
 
-PASSWORD = "a calm walk by the river"
+__all__ = ["PASSWORD", "sign_in"]
 META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
 
@@ -28,7 +29,7 @@ class BrowserLikeClient(FlaskClient):
     """
 
     def csrf_token(self) -> str:
-        page = self.get("/more", follow_redirects=True).get_data(as_text=True)
+        page = self.get("/account", follow_redirects=True).get_data(as_text=True)
         match = META_TOKEN.search(page)
         assert match, "no csrf meta tag on the page"
         return match.group(1)
@@ -86,17 +87,13 @@ def make_user(app: Flask):
     def make(email: str, *, name: str = "Test", timezone: str = "Europe/London",
              password: str = PASSWORD) -> int:
         with app.app_context():
-            user = auth_services.register_user(
-                email=email, display_name=name, password=password, timezone=timezone
-            )
-            db.session.commit()
-            return user.id
+            return factories.make_user(email, name=name, timezone=timezone, password=password).id
 
     return make
 
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra) -> None:
-    response = client.post("/login", data={"email": email, "password": password, **extra})
+    response = client.post("/auth/login", data={"email": email, "password": password, **extra})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
 
 

@@ -95,18 +95,22 @@ def register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.core.routes import bp as core_bp
+    from webapp.selfcare.routes import bp as selfcare_bp
     from webapp.today.routes import bp as today_bp
 
-    for bp in (core_bp, auth_bp, today_bp, checkins_bp, account_bp):
+    for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, account_bp):
         app.register_blueprint(bp)
 
 
 def register_request_hooks(app: Flask) -> None:
-    from webapp import errors, security, static_files, templating
+    from webapp import errors, rendering, security, static_files, templating
 
-    # after_request hooks run last-registered first: compress static files, then add headers.
+    # after_request hooks run last-registered first: flashes join htmx fragments, static
+    # files are compressed, then headers are added (and Flask-Compress, registered with the
+    # extensions, compresses HTML last of all).
     security.init_app(app)
     static_files.init_app(app)
+    rendering.init_app(app)
     errors.register_error_handlers(app)
     templating.init_app(app)
 

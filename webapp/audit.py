@@ -10,7 +10,7 @@ import logging
 
 from flask import g, has_request_context, request
 
-from webapp.models.base import now_utc
+from webapp.clock import now_utc
 
 logger = logging.getLogger("onward.security")
 

@@ -17,10 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.auth import services as auth_services
 from webapp.auth.passwords import password_problem
-from webapp.checkins import services as checkins
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
+from webapp.selfcare import services as selfcare
 from webapp.timezones import local_noon, local_today
 
 DEMO_NOTES = (
@@ -103,7 +103,7 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
     moods and habits) is derived from the account and that date alone, so a later run, even
     days later, finds those rows already there and only adds the days that are new."""
     today = local_today(user.timezone)
-    habits = checkins.habits(user)
+    habits = selfcare.habits(user)
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"onward-demo:{user.email}")
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
 

@@ -3,14 +3,12 @@ instead of a page swapped into a fragment."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, make_response, render_template, request
+from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from webapp.audit import security_event
-from webapp.auth.services import TooManyFailures
-from webapp.auth.sessions import unauthorized
 from webapp.htmx import is_htmx
 
 MESSAGES = {
@@ -31,12 +29,17 @@ CSRF_MESSAGE = (
 
 
 def render_error(status: int, detail: str | None = None) -> Response:
+    """The error page in the app's shell; for htmx, the message in the flash area instead
+    (never an error page swapped into a fragment)."""
     title, body = MESSAGES.get(status, MESSAGES[400])
-    context = {"status": status, "title": title, "body": detail or body,
-               "request_id": g.get("request_id")}
+    request_id = g.get("request_id")
     if is_htmx():
-        html = render_template("partials/_error_flash.html", **context)
+        text = f"{title}. {detail or body}"
+        if status >= 500 and request_id:
+            text += f" (Reference: {request_id})"
+        html = render_template("partials/_flashes.html", messages=[("error", text)])
         return make_response(html, status, {"HX-Retarget": "#flashes", "HX-Reswap": "innerHTML"})
+    context = {"status": status, "title": title, "body": detail or body, "request_id": request_id}
     return make_response(render_template("errors/error.html", **context), status)
 
 
@@ -47,14 +50,8 @@ def register_error_handlers(app: Flask) -> None:
         if is_htmx() and not current_user.is_authenticated:
             # The session cookie is gone (expired, or the browser dropped it): every htmx
             # action needs a signed-in user, so the fix is signing in, not reloading.
-            return unauthorized()
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         return render_error(400, CSRF_MESSAGE)
-
-    @app.errorhandler(TooManyFailures)
-    def too_many_failures(error: TooManyFailures):
-        security_event("login_throttled", path=request.path)
-        return render_error(429, "There were many wrong passwords for this account in the "
-                                 "last hour, so we are pausing for now. Please try again later.")
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error: SecurityError):
@@ -67,7 +64,10 @@ def register_error_handlers(app: Flask) -> None:
             return error
         if error.code == 429:
             security_event("rate_limited", path=request.path)
-        response = render_error(error.code)
+        # A view may say what was wrong (abort(422, "...")); werkzeug's own wording is not
+        # for people.
+        detail = error.description if error.description != type(error).description else None
+        response = render_error(error.code, detail)
         # Keep what the original answer tells the client (e.g. Allow on a 405).
         for name in ("Allow", "Retry-After"):
             value = error.get_response().headers.get(name)

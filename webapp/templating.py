@@ -9,7 +9,6 @@ from datetime import date, datetime
 from flask import Flask, current_app, request
 from flask_login import current_user
 
-from webapp.checkins.feelings import EMOTION_LABELS, ENERGY, MOODS
 from webapp.static_files import static_url
 from webapp.timezones import local_time, local_today
 
@@ -32,7 +31,7 @@ NAV_ITEMS = (
     NavItem("account.more", "More", "menu", "account"),
 )
 # Pages of these blueprints light up "More".
-MORE_SECTIONS = {"account", "checkins"}
+MORE_SECTIONS = {"account", "checkins", "selfcare"}
 
 
 def nav_items() -> list[NavItem]:
@@ -49,9 +48,6 @@ def init_app(app: Flask) -> None:
         static_url=static_url,
         nav_items=nav_items,
         nav_section=nav_section,
-        MOODS=MOODS,
-        ENERGY=ENERGY,
-        EMOTION_LABELS=EMOTION_LABELS,
     )
     app.jinja_env.filters.update(long_date=long_date, time_of_day=time_of_day)
     app.jinja_env.trim_blocks = True

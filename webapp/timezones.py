@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from webapp.models.base import now_utc
+from webapp.clock import now_utc
 
 
 @cache

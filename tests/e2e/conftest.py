@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,12 +30,14 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, P
 from sqlalchemy import delete, select, text
 from werkzeug.serving import make_server
 
+from tests import factories
+from tests.factories import PASSWORD
 from webapp import create_app
 from webapp.auth import services as auth_services
-from webapp.checkins import services as checkin_services
 from webapp.config import TestConfig
 from webapp.extensions import db, limiter
 from webapp.models import LoginSession, MoodCheckin, SelfCareHabit, User
+from webapp.selfcare import services as selfcare
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,7 +55,6 @@ PHONE = "Galaxy S8"
 # The browser's clock zone; users made here live in it too, so "today" is the same day for
 # the browser, the server and the test.
 TIMEZONE = "Europe/London"
-PASSWORD = "a calm walk by the river"
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs in every page before its own scripts: keep CSP violations in window.__csp and
@@ -102,39 +102,28 @@ class LiveServer:
 
     def create_user(self, name: str = "Robin", *, timezone: str = TIMEZONE) -> Account:
         """A new account straight through the service (no HTTP, no rate limit)."""
-        email = f"{name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
-        with self.db() as session:
-            user = auth_services.register_user(
-                email=email, display_name=name, password=PASSWORD, timezone=timezone
-            )
-            session.commit()
-            return Account(id=user.id, email=email, name=name)
+        with self.db():
+            user = factories.make_user(name=name, timezone=timezone)
+            return Account(id=user.id, email=user.email, name=name)
 
     def add_checkin(self, account: Account, mood: int, *, day: date | None = None,
                     energy: int | None = None, emotions: tuple[str, ...] = (),
                     note: str | None = None) -> int:
-        with self.db() as session:
-            user = session.get(User, account.id)
-            data = checkin_services.CheckinInput(
-                mood=mood, energy=energy, emotions=emotions, note=note, day=day
-            )
-            checkin, _ = checkin_services.record_checkin(user, str(uuid.uuid4()), data)
-            return checkin.id
+        with self.db():
+            user = factories.user_by_id(account.id)
+            return factories.make_checkin(
+                user, mood, day=day, energy=energy, emotions=emotions, note=note
+            ).id
 
     def mark_habit_done(self, account: Account, habit_name: str, day: date) -> None:
-        with self.db() as session:
-            user = session.get(User, account.id)
-            habit = session.scalar(
-                SelfCareHabit.owned_by(account.id).where(SelfCareHabit.name == habit_name)
-            )
-            checkin_services.set_habit_done(user, habit, day, True)
+        with self.db():
+            user = factories.user_by_id(account.id)
+            factories.mark_done(user, factories.habit_named(user, habit_name), day)
 
     def archive_habit(self, account: Account, habit_name: str) -> None:
-        with self.db() as session:
-            habit = session.scalar(
-                SelfCareHabit.owned_by(account.id).where(SelfCareHabit.name == habit_name)
-            )
-            checkin_services.archive_habit(habit)
+        with self.db():
+            user = factories.user_by_id(account.id)
+            selfcare.archive_habit(factories.habit_named(user, habit_name))
 
     def habit_id(self, account: Account, habit_name: str) -> int:
         with self.db() as session:
@@ -360,7 +349,7 @@ def account(live_server: LiveServer) -> Account:
 
 def sign_in(page: Page, account: Account) -> None:
     """Sign in through the login form, as a person would, and land on Today."""
-    page.goto("/login")
+    page.goto("/auth/login")
     page.get_by_label("Email").fill(account.email)
     page.get_by_label("Password", exact=True).fill(account.password)
     page.get_by_role("button", name="Sign in").click()

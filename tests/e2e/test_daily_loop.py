@@ -45,7 +45,7 @@ def test_sign_up_then_one_tap_check_in_and_self_care_show_in_history(
     page: Page, watch: BrowserWatch, live_server: LiveServer
 ):
     email = f"sam-{uuid.uuid4().hex[:8]}@example.com"
-    page.goto("/register")
+    page.goto("/auth/register")
     page.get_by_label("What should we call you?").fill("Sam")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill("green tea at dawn")
@@ -204,10 +204,10 @@ def test_a_tap_after_the_session_ended_goes_to_the_login_page(
             page.get_by_role("button", name="Mood: awful", exact=True).tap()
         response = answer.value
         assert response.status == 401
-        page.wait_for_url(re.compile(r"/login\?"))
+        page.wait_for_url(re.compile(r"/auth/login\?"))
         redirect = urlsplit(response.headers["hx-redirect"])
-        assert (redirect.path, parse_qs(redirect.query)) == ("/login", {"next": ["/"]})
-        assert urlsplit(page.url).path == "/login"
+        assert (redirect.path, parse_qs(redirect.query)) == ("/auth/login", {"next": ["/"]})
+        assert urlsplit(page.url).path == "/auth/login"
         assert parse_qs(urlsplit(page.url).query) == {"next": ["/"]}
         # A whole login page, not a login form inside Today's panel.
         expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back")

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from werkzeug.routing import Rule
 
+from tests.factories import CANARY, make_checkin, make_habit, seed_a_month  # noqa: F401 - used by the guards
 from webapp.auth.sessions import SEEN_KEY
-from webapp.checkins import services as checkin_services
 from webapp.extensions import db
 from webapp.models import User
-from webapp.timezones import local_today
 
 # HEAD and OPTIONS are answered by Flask itself from GET and the rule's methods.
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
@@ -158,47 +155,17 @@ def age_session(client: FlaskClient, seconds: int = 120) -> None:
 
 # --- Sample data ----------------------------------------------------------------------------
 
-CANARY = "alice-canary-7f3c"
-
 
 def new_checkin(user: User, **details) -> int:
-    """A check-in of `user` made today, with feelings and a note; returns its id."""
-    data = checkin_services.CheckinInput(
-        mood=details.pop("mood", 3),
-        energy=details.pop("energy", 2),
-        emotions=details.pop("emotions", ("hopeful", "tired")),
-        note=details.pop("note", f"{CANARY} a slow morning"),
-        **details,
-    )
-    checkin, _ = checkin_services.record_checkin(user, str(uuid.uuid4()), data)
-    return checkin.id
+    """A check-in of `user` made today, with feelings and a note holding the canary."""
+    details = {"energy": 2, "emotions": ("hopeful", "tired"), "note": f"{CANARY} a slow morning",
+               **details}
+    return make_checkin(user, details.pop("mood", 3), **details).id
 
 
 def new_habit(user: User) -> int:
-    """A self-care habit of `user`, with a unique name; returns its id."""
-    return checkin_services.add_habit(user, f"{CANARY} {uuid.uuid4().hex[:8]}").id
-
-
-def seed_a_month(user: User, days: int = 30) -> None:
-    """A realistic month: one or two check-ins a day with feelings and notes, and self-care
-    done on most days, so list pages have something to (over-)query."""
-    today = local_today(user.timezone)
-    habits = checkin_services.habits(user)
-    emotions = ("hopeful", "anxious", "tired", "proud", "calm", "stuck")
-    for back in range(days):
-        day = today - timedelta(days=back)
-        for n in range(1 + back % 2):
-            new_checkin(
-                user,
-                mood=1 + (back + n) % 5,
-                energy=1 + back % 5,
-                emotions=(emotions[back % 6], emotions[(back + n + 1) % 6]),
-                note=f"day {back}, check-in {n}",
-                day=day,
-            )
-        for position, habit in enumerate(habits):
-            if (back + position) % 3:
-                checkin_services.set_habit_done(user, habit, day, True)
+    """A self-care habit of `user`, with a unique name holding the canary."""
+    return make_habit(user).id
 
 
 def with_user(app: Flask, user_id: int, make: Callable[[User], object]):

@@ -9,10 +9,11 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from tests import factories
 from tests.conftest import sign_in
-from webapp.checkins import services
 from webapp.extensions import db
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareHabit, SelfCareLog, User
+from webapp.selfcare import services as selfcare
 
 
 def text(response) -> str:
@@ -26,17 +27,12 @@ def rows(app, model) -> int:
 
 def make_checkin(app, user_id, **fields) -> int:
     with app.app_context():
-        user = db.session.get(User, user_id)
-        checkin, _ = services.record_checkin(
-            user, str(uuid.uuid4()), services.CheckinInput(**{"mood": 3, **fields})
-        )
-        return checkin.id
+        return factories.make_checkin(factories.user_by_id(user_id), **fields).id
 
 
 def habit_ids(app, user_id) -> list[int]:
     with app.app_context():
-        user = db.session.get(User, user_id)
-        return [h.id for h in services.habits(user)]
+        return [h.id for h in selfcare.habits(factories.user_by_id(user_id))]
 
 
 # --- The one-tap check-in -----------------------------------------------------------------
@@ -77,7 +73,7 @@ def test_the_same_id_with_another_mood_is_refused(app, alice):
     alice.htmx("post", "/checkins", data={"mood": "4", "client_uuid": key})
     response = alice.htmx("post", "/checkins", data={"mood": "1", "client_uuid": key})
     assert response.status_code == 422
-    assert "already saved with a different mood" in text(response)
+    assert "already saved with other answers" in text(response)
     with app.app_context():
         assert db.session.scalar(select(MoodCheckin.mood)) == 4
 
@@ -244,17 +240,17 @@ def test_another_users_check_in_is_not_found(app, alice, bob_id):
 def test_marking_a_habit_done_and_undone_is_idempotent(app, alice, alice_id):
     habit = habit_ids(app, alice_id)[0]
     for _ in range(2):
-        response = alice.htmx("post", f"/self-care/{habit}/done", data={"done": "1"})
+        response = alice.htmx("post", f"/selfcare/habits/{habit}/done", data={"done": "1"})
         assert response.status_code == 200 and 'aria-pressed="true"' in text(response)
     assert rows(app, SelfCareLog) == 1
-    response = alice.htmx("post", f"/self-care/{habit}/done", data={"done": "0"})
+    response = alice.htmx("post", f"/selfcare/habits/{habit}/done", data={"done": "0"})
     assert 'aria-pressed="false"' in text(response)
     assert rows(app, SelfCareLog) == 0
 
 
 def test_marking_a_habit_without_js_returns_to_today(app, alice, alice_id):
     habit = habit_ids(app, alice_id)[1]
-    response = alice.post(f"/self-care/{habit}/done", data={"done": "1"})
+    response = alice.post(f"/selfcare/habits/{habit}/done", data={"done": "1"})
     assert response.status_code == 303 and response.headers["Location"] == "/#self-care"
     assert 'aria-pressed="true"' in text(alice.get("/"))
 
@@ -266,32 +262,32 @@ def test_self_care_counts_on_the_users_local_day(app, make_user):
     # 11:30 UTC on the 25th is half past midnight on the 26th in Auckland.
     with time_machine.travel(datetime(2026, 11, 25, 11, 30, tzinfo=UTC)):
         sign_in(client, "kiwi@example.com")
-        client.post(f"/self-care/{habit}/done", data={"done": "1"})
+        client.post(f"/selfcare/habits/{habit}/done", data={"done": "1"})
     with app.app_context():
         assert db.session.scalar(select(SelfCareLog.local_date)) == date(2026, 11, 26)
 
 
 def test_bad_habit_toggles_are_refused(app, alice, alice_id):
     habit = habit_ids(app, alice_id)[0]
-    assert alice.post(f"/self-care/{habit}/done", data={"done": "maybe"}).status_code == 422
-    alice.post(f"/self-care/habits/{habit}/archive")
-    assert alice.post(f"/self-care/{habit}/done", data={"done": "1"}).status_code == 422
+    assert alice.post(f"/selfcare/habits/{habit}/done", data={"done": "maybe"}).status_code == 422
+    alice.post(f"/selfcare/habits/{habit}/archive")
+    assert alice.post(f"/selfcare/habits/{habit}/done", data={"done": "1"}).status_code == 422
     assert rows(app, SelfCareLog) == 0
 
 
 def test_adding_renaming_archiving_and_restoring_habits(app, alice, alice_id):
-    assert alice.post("/self-care/habits", data={"name": "  Called   a friend "}).status_code == 303
+    assert alice.post("/selfcare/habits", data={"name": "  Called   a friend "}).status_code == 303
     today = text(alice.get("/"))
     assert "Called a friend" in today
     with app.app_context():
         habit = db.session.scalar(select(SelfCareHabit).where(SelfCareHabit.name == "Called a friend"))
         habit_id = habit.id
-    assert alice.post(f"/self-care/habits/{habit_id}/rename", data={"name": "Phoned Mum"}).status_code == 303
-    assert alice.post(f"/self-care/habits/{habit_id}/archive").status_code == 303
-    alice.get("/self-care/habits")  # shows the "archived" message
+    assert alice.post(f"/selfcare/habits/{habit_id}/rename", data={"name": "Phoned Mum"}).status_code == 303
+    assert alice.post(f"/selfcare/habits/{habit_id}/archive").status_code == 303
+    alice.get("/selfcare/habits")  # shows the "archived" message
     assert "Phoned Mum" not in text(alice.get("/"))
-    assert "Phoned Mum" in text(alice.get("/self-care/habits"))
-    assert alice.post(f"/self-care/habits/{habit_id}/restore").status_code == 303
+    assert "Phoned Mum" in text(alice.get("/selfcare/habits"))
+    assert alice.post(f"/selfcare/habits/{habit_id}/restore").status_code == 303
     assert "Phoned Mum" in text(alice.get("/"))
 
 
@@ -301,7 +297,7 @@ def test_adding_renaming_archiving_and_restoring_habits(app, alice, alice_id):
 )
 def test_bad_habit_names_are_refused(app, alice, name, message):
     before = rows(app, SelfCareHabit)
-    response = alice.post("/self-care/habits", data={"name": name})
+    response = alice.post("/selfcare/habits", data={"name": name})
     assert response.status_code == 422
     assert message in text(response)
     assert rows(app, SelfCareHabit) == before
@@ -309,8 +305,8 @@ def test_bad_habit_names_are_refused(app, alice, name, message):
 
 def test_at_most_twelve_habits_on_today(app, alice):
     for i in range(8):
-        assert alice.post("/self-care/habits", data={"name": f"Habit {i}"}).status_code == 303
-    response = alice.post("/self-care/habits", data={"name": "One too many"})
+        assert alice.post("/selfcare/habits", data={"name": f"Habit {i}"}).status_code == 303
+    response = alice.post("/selfcare/habits", data={"name": "One too many"})
     assert response.status_code == 422 and "up to 12 habits" in text(response)
 
 
@@ -323,7 +319,7 @@ def test_history_lists_days_newest_first_fourteen_a_page(app, alice, alice_id):
         make_checkin(app, alice_id, mood=(back % 5) + 1, day=today - timedelta(days=back))
     with app.app_context():
         user = db.session.get(User, alice_id)
-        services.set_habit_done(user, services.habits(user)[0], today - timedelta(days=25), True)
+        factories.mark_done(user, selfcare.habits(user)[0], today - timedelta(days=25))
     first = text(alice.get("/checkins"))
     assert first.count('class="card day"') == 14
     assert "Older days" in first and "Newer days" not in first
@@ -385,8 +381,8 @@ def test_after_a_conflict_the_form_offers_a_new_id(alice):
 
 def test_a_refused_toggle_with_htmx_answers_in_the_flash_area(app, alice, alice_id):
     habit = habit_ids(app, alice_id)[0]
-    alice.post(f"/self-care/habits/{habit}/archive")
-    response = alice.htmx("post", f"/self-care/{habit}/done", data={"done": "1"})
+    alice.post(f"/selfcare/habits/{habit}/archive")
+    response = alice.htmx("post", f"/selfcare/habits/{habit}/done", data={"done": "1"})
     assert response.status_code == 422
     assert response.headers["HX-Retarget"] == "#flashes"
     assert "<html" not in text(response)

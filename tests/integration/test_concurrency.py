@@ -68,10 +68,10 @@ class Browser:
             self.cookies[name] = value
 
     def sign_in(self, email: str) -> None:
-        response, page = self.request("GET", "/login")
+        response, page = self.request("GET", "/auth/login")
         self.remember(response)
         self.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-        response, _ = self.request("POST", "/login", {"email": email, "password": PASSWORD})
+        response, _ = self.request("POST", "/auth/login", {"email": email, "password": PASSWORD})
         assert response.status == 303
         self.remember(response)
         response, page = self.request("GET", "/")

@@ -16,15 +16,15 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'{{7*7}}'
 
 
 def test_user_text_is_escaped_everywhere_it_shows(app, alice, alice_id):
-    alice.post("/self-care/habits", data={"name": XSS[:40]})
+    alice.post("/selfcare/habits", data={"name": XSS[:40]})
     key = str(uuid.uuid4())
     alice.post("/checkins/new", data={"mood": "3", "day": "2026-01-05", "note": XSS,
                                       "client_uuid": key})
     with app.app_context():
         checkin_id = db.session.scalar(select(MoodCheckin.id))
         habit_id = db.session.scalar(select(SelfCareHabit.id).where(SelfCareHabit.builtin_key.is_(None)))
-    pages = ["/", "/checkins", "/self-care/habits", f"/checkins/{checkin_id}/edit",
-             f"/checkins/{checkin_id}/delete", f"/self-care/habits/{habit_id}/rename"]
+    pages = ["/", "/checkins", "/selfcare/habits", f"/checkins/{checkin_id}/edit",
+             f"/checkins/{checkin_id}/delete", f"/selfcare/habits/{habit_id}/rename"]
     for url in pages:
         body = alice.get(url).get_data(as_text=True)
         assert "<script>alert" not in body and "<img src=x" not in body, url
@@ -36,7 +36,7 @@ def test_user_text_is_escaped_everywhere_it_shows(app, alice, alice_id):
 def test_ids_and_owners_are_never_taken_from_the_form(app, alice, alice_id, bob_id):
     alice.post("/checkins", data={"mood": "3", "client_uuid": str(uuid.uuid4()),
                                   "user_id": str(bob_id), "id": "999", "payload_hash": "x"})
-    alice.post("/self-care/habits", data={"name": "Mine", "user_id": str(bob_id)})
+    alice.post("/selfcare/habits", data={"name": "Mine", "user_id": str(bob_id)})
     with app.app_context():
         checkin = db.session.scalar(select(MoodCheckin))
         assert checkin.user_id == alice_id and checkin.id != 999 and checkin.payload_hash != "x"
@@ -47,16 +47,16 @@ def test_ids_and_owners_are_never_taken_from_the_form(app, alice, alice_id, bob_
 def test_logs_never_hold_passwords_tokens_cookies_or_what_people_wrote(app, client, caplog):
     caplog.set_level(logging.DEBUG)
     note = "canary note " + uuid.uuid4().hex
-    client.post("/register", data={"display_name": "Canary", "email": "canary@example.com",
+    client.post("/auth/register", data={"display_name": "Canary", "email": "canary@example.com",
                                    "password": PASSWORD, "consent": "y"})
     client.post("/checkins/new", data={"mood": "2", "day": "2026-01-05", "note": note,
                                        "client_uuid": str(uuid.uuid4())})
     cookie = client.get_cookie("onward_session").value
-    client.post("/logout")
-    client.post("/login", data={"email": "canary@example.com", "password": "wrong " + PASSWORD})
-    client.post("/password/forgot", data={"email": "canary@example.com"})
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"email": "canary@example.com", "password": "wrong " + PASSWORD})
+    client.post("/auth/password/forgot", data={"email": "canary@example.com"})
     token = re.search(r"token=(\S+)", mail.outbox[-1].get_content()).group(1)
-    client.get(f"/password/reset?token={token}")
+    client.get(f"/auth/password/reset?token={token}")
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert '"event": "register"' in logged  # the log is really being captured
     for secret in (PASSWORD, note, cookie, token):

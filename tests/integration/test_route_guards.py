@@ -72,11 +72,11 @@ ROUTE_CLASSES: dict[str, str] = {
     "checkins.new": "owner",
     "checkins.edit": "owner",
     "checkins.delete": "owner",
-    "checkins.habit_done": "owner",
-    "checkins.habits": "owner",
-    "checkins.rename_habit": "owner",
-    "checkins.archive_habit": "owner",
-    "checkins.restore_habit": "owner",
+    "selfcare.done": "owner",
+    "selfcare.habits": "owner",
+    "selfcare.rename": "owner",
+    "selfcare.archive": "owner",
+    "selfcare.restore": "owner",
     "account.more": "owner",
     "account.profile": "owner",
     "account.change_password": "owner",
@@ -129,9 +129,9 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     },
     "checkins.details": lambda: {"energy": "5", "emotions": "calm", "note": "someone else"},
     "checkins.edit": lambda: {"mood": "1", "day": "2024-01-02", "note": "someone else"},
-    "checkins.habit_done": lambda: {"done": "1"},
-    "checkins.habits": lambda: {"name": "Written by someone else"},
-    "checkins.rename_habit": lambda: {"name": "Renamed by someone else"},
+    "selfcare.done": lambda: {"done": "1"},
+    "selfcare.habits": lambda: {"name": "Written by someone else"},
+    "selfcare.rename": lambda: {"name": "Renamed by someone else"},
     "account.profile": lambda: {"display_name": "Renamed", "timezone": "UTC"},
     "account.change_password": lambda: {
         "current_password": PASSWORD, "new_password": "a different walk home at dusk",
@@ -254,13 +254,13 @@ def test_anonymous_request(request, app, client, rule, method):
                 headers=None if method == "GET" else {"Referer": f"http://localhost{form_page}"})
     assert page.status_code == 302, f"{method} {url}: {page.status_code}"
     target = urlsplit(page.headers["Location"])
-    assert target.path == "/login", page.headers["Location"]
+    assert target.path == "/auth/login", page.headers["Location"]
     back = url if method == "GET" else form_page
     assert parse_qs(target.query).get("next") == [back], page.headers["Location"]
 
     fragment = send(client, method, url, htmx=True, data=form_for(rule.endpoint, method))
     assert fragment.status_code == 401, f"htmx {method} {url}: {fragment.status_code}"
-    assert urlsplit(fragment.headers.get("HX-Redirect", "")).path == "/login"
+    assert urlsplit(fragment.headers.get("HX-Redirect", "")).path == "/auth/login"
     assert fragment.get_data() == b""
     assert snapshot(app) == before, describe_changes(before, snapshot(app))
 
@@ -311,7 +311,7 @@ def test_the_canary_is_visible_to_its_owner(app, alice_id, alice):
     """The control for the test above: the canary really is rendered for alice."""
     with_user(app, alice_id, new_checkin)
     with_user(app, alice_id, new_habit)
-    for url in (_url("checkins.history"), _url("checkins.habits")):
+    for url in (_url("checkins.history"), _url("selfcare.habits")):
         assert CANARY in alice.get(url).get_data(as_text=True), url
 
 
@@ -339,7 +339,7 @@ def test_write_without_csrf_token_is_refused(app, alice_id, alice, rule, method)
                             data=form_for(rule.endpoint, method))
             if who == "anonymous" and htmx:
                 assert response.status_code == 401, f"{label}: {response.status_code}"
-                assert response.headers["HX-Redirect"].startswith("/login"), label
+                assert response.headers["HX-Redirect"].startswith("/auth/login"), label
             else:
                 assert response.status_code == 400, f"{label}: {response.status_code}"
                 assert CSRF_MESSAGE in response.get_data(as_text=True), label
@@ -473,7 +473,7 @@ def _bad_check_in() -> dict:
 STATUS_SCENARIOS: dict[str, tuple[int, Callable[[World], object]]] = {
     "200-page": (200, lambda w: w.anonymous.get(_url("auth.login"))),
     "200-htmx-toggle": (200, lambda w: w.alice.htmx(
-        "post", _url("checkins.habit_done", habit_id=w.alices_habit()), data={"done": "1"})),
+        "post", _url("selfcare.done", habit_id=w.alices_habit()), data={"done": "1"})),
     "201-htmx-check-in": (201, lambda w: w.alice.htmx(
         "post", _url("checkins.create"), data=_new_check_in())),
     "302-sign-in-first": (302, lambda w: w.anonymous.get(_url("today.index"))),
@@ -489,7 +489,7 @@ STATUS_SCENARIOS: dict[str, tuple[int, Callable[[World], object]]] = {
     "404-someone-elses": (404, lambda w: w.bob.get(
         _url("checkins.edit", checkin_id=w.alices_checkin()))),
     "404-someone-elses-htmx": (404, lambda w: w.bob.htmx(
-        "post", _url("checkins.habit_done", habit_id=w.alices_habit()), data={"done": "1"})),
+        "post", _url("selfcare.done", habit_id=w.alices_habit()), data={"done": "1"})),
     "405-wrong-method": (405, lambda w: w.alice.get(_url("auth.logout"))),
     "422-bad-check-in": (422, lambda w: w.alice.post(_url("checkins.create"), data=_bad_check_in())),
     "422-bad-check-in-htmx": (422, lambda w: w.alice.htmx(
@@ -602,7 +602,7 @@ def _htmx_writes(app: Flask, alice_id: int) -> dict[str, tuple[str, dict, int]]:
     habit_id = with_user(app, alice_id, new_habit)
     return {
         "check-in": (_url("checkins.create"), _new_check_in(), 201),
-        "self-care toggle": (_url("checkins.habit_done", habit_id=habit_id), {"done": "1"}, 200),
+        "self-care toggle": (_url("selfcare.done", habit_id=habit_id), {"done": "1"}, 200),
     }
 
 

@@ -7,7 +7,7 @@ from webapp.models import MoodCheckin, SelfCareLog
 
 
 def test_sign_up_check_in_and_see_it_in_history(app, client):
-    response = client.post("/register", data={
+    response = client.post("/auth/register", data={
         "display_name": "Sam", "email": "Sam@Example.com", "password": "green tea at dawn",
         "timezone": "America/New_York", "consent": "y",
     })
@@ -21,8 +21,8 @@ def test_sign_up_check_in_and_see_it_in_history(app, client):
     assert "Saved: you're feeling good" in saved.get_data(as_text=True)
     assert "<html" not in saved.get_data(as_text=True)
 
-    habit_id = re.search(r'action="/self-care/(\d+)/done"', today).group(1)
-    toggled = client.htmx("post", f"/self-care/{habit_id}/done", data={"done": "1"})
+    habit_id = re.search(r'action="/selfcare/habits/(\d+)/done"', today).group(1)
+    toggled = client.htmx("post", f"/selfcare/habits/{habit_id}/done", data={"done": "1"})
     assert toggled.status_code == 200
     assert 'aria-pressed="true"' in toggled.get_data(as_text=True)
 

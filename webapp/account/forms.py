@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from webapp.auth.forms import current_password_field, email_field, new_password_field
 from webapp.auth.passwords import password_problem
-from webapp.checkins.forms import options
+from webapp.forms import options
 from webapp.timezones import all_timezones
 
 
@@ -41,8 +41,9 @@ class ChangePasswordForm(FlaskForm):
     new_password = new_password_field("New password")
 
     def __init__(self, *args, personal: tuple[str, ...] = (), **kwargs):
+        """`personal`: the user's name and email, which the new password must not be."""
         super().__init__(*args, **kwargs)
-        self._personal = personal
+        self._personal = tuple(word.split("@")[0] for word in personal)
 
     def validate_new_password(self, field: PasswordField) -> None:
         problem = password_problem(field.data or "", personal=self._personal)

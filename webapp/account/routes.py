@@ -1,44 +1,45 @@
-"""More: the account menu, profile, password and signed-in devices."""
+"""More: the account menu, profile, email, password and signed-in devices."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, fresh_login_required, login_required
 
+from webapp.account import services
 from webapp.account.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
 from webapp.audit import security_event
 from webapp.auth import notices
 from webapp.auth import services as auth_services
-from webapp.auth.sessions import end_other_sessions, live_sessions
-from webapp.checkins.forms import ConfirmForm
-from webapp.extensions import db, limiter
+from webapp.auth.sessions import live_sessions, sign_out_other_devices
+from webapp.extensions import limiter
+from webapp.forms import ConfirmForm
+from webapp.rendering import render_form
 
-bp = Blueprint("account", __name__)
+bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-@bp.get("/more")
+@bp.get("")
 @login_required
 def more():
     """The menu behind "More" in the bottom bar."""
     return render_template("account/more.html", confirm=ConfirmForm())
 
 
-@bp.route("/account", methods=["GET", "POST"])
+@bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
     """The signed-in user's name and time zone."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.display_name = form.display_name.data.strip()
-        current_user.timezone = form.timezone.data
-        db.session.commit()
+        services.update_profile(
+            current_user, display_name=form.display_name.data, timezone=form.timezone.data
+        )
         flash("Saved.", "success")
         return redirect(url_for("account.profile"), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("account/profile.html", form=form), status
+    return render_form("account/profile.html", form)
 
 
-@bp.route("/account/email", methods=["GET", "POST"])
+@bp.route("/email", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10/hour", methods=["POST"])
 def change_email():
@@ -47,49 +48,41 @@ def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
         if not auth_services.confirm_password(current_user, form.current_password.data):
-            db.session.commit()  # keep the failure count
             form.current_password.errors.append("That isn't your password.")
-            return render_template("account/email.html", form=form), 400
+            return render_form("account/email.html", form, status=400)
         try:
             old_email = auth_services.change_email(current_user, form.email.data)
         except auth_services.EmailTaken:
             form.email.errors.append("That email can't be used. Try another one.")
         else:
-            db.session.commit()
             security_event("email_changed", user_id=current_user.id)
             notices.send_email_changed(current_user, old_email)
             flash("Email changed. Use the new one to sign in.", "success")
             return redirect(url_for("account.profile"), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("account/email.html", form=form), status
+    return render_form("account/email.html", form)
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
+@bp.route("/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10/hour", methods=["POST"])
 def change_password():
     """Change the password; needs the current one (SEC-03) and signs out other devices."""
-    form = ChangePasswordForm(
-        personal=(current_user.display_name, current_user.email.split("@")[0])
-    )
+    form = ChangePasswordForm(personal=(current_user.display_name, current_user.email))
     if form.validate_on_submit():
         if not auth_services.confirm_password(current_user, form.current_password.data):
-            db.session.commit()  # keep the failure count
             form.current_password.errors.append("That isn't your current password.")
-            return render_template("account/password.html", form=form), 400
+            return render_form("account/password.html", form, status=400)
         auth_services.set_password(
             current_user, form.new_password.data, keep_session_id=current_user.current_session.id
         )
-        db.session.commit()
         security_event("password_changed", user_id=current_user.id)
         notices.send_password_changed(current_user, everywhere=False)
         flash("Password changed. Your other devices were signed out.", "success")
         return redirect(url_for("account.profile"), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("account/password.html", form=form), status
+    return render_form("account/password.html", form)
 
 
-@bp.get("/account/sessions")
+@bp.get("/sessions")
 @login_required
 def sessions():
     """Where the user is signed in (SEC-15)."""
@@ -101,14 +94,13 @@ def sessions():
     )
 
 
-@bp.post("/account/sessions/sign-out-others")
+@bp.post("/sessions/sign-out-others")
 @fresh_login_required
 def sign_out_others():
     """End every session of this user except the one making the request. Needs a fresh
     login, so a stolen remember-me cookie can't lock the owner out of their other devices."""
     # CSRFProtect has already checked the token of this form-less POST.
-    count = end_other_sessions(current_user.id, keep_id=current_user.current_session.id)
-    db.session.commit()
+    count = sign_out_other_devices(current_user)
     security_event("other_sessions_ended", user_id=current_user.id, count=count)
     flash(f"Signed out {count} other device{'s' if count != 1 else ''}.", "success")
     return redirect(url_for("account.sessions"), code=303)

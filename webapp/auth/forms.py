@@ -55,6 +55,15 @@ class RegisterForm(FlaskForm):
         if not is_valid_timezone(field.data or ""):
             field.data = "UTC"
 
+    def account_details(self) -> dict[str, str]:
+        """What `register_user` takes, from the form."""
+        return {
+            "email": self.email.data,
+            "display_name": self.display_name.data,
+            "password": self.password.data,
+            "timezone": self.timezone.data,
+        }
+
     def validate_password(self, field: PasswordField) -> None:
         problem = password_problem(
             field.data or "",

@@ -1,4 +1,10 @@
-"""Accounts: registering, signing in, changing and resetting passwords."""
+"""Accounts: registering, signing in, changing and resetting passwords.
+
+Every function that changes something commits. Those that hash a password first end the
+current transaction (`finish_transaction`), so SQLite's write lock is never held during the
+fifth of a second a hash takes: the one exception to "one transaction per request", written
+down in docs/architecture.md.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,15 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from webapp.auth import passwords
 from webapp.auth.sessions import end_other_sessions, token_hash
-from webapp.checkins.services import create_default_habits
+from webapp.clock import now_utc
 from webapp.database import finish_transaction
 from webapp.extensions import db
-from webapp.models import LoginFailure, PasswordReset, User, now_utc
+from webapp.models import LoginFailure, PasswordReset, User
+from webapp.selfcare.services import create_default_habits
 
 
 class EmailTaken(ValueError):
@@ -40,9 +48,14 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def register_user(*, email: str, display_name: str, password: str, timezone: str) -> User:
-    """Create an account with the default self-care habits. Raises EmailTaken."""
+    """Create an account with the default self-care habits. Raises EmailTaken. Commits.
+
+    The password is hashed whether or not the email is taken, so both answers cost the
+    same work.
+    """
     email = normalise_email(email)
-    password_hash = passwords.hash_password(password)  # before any lock is taken
+    finish_transaction()  # a request with an old session cookie may have begun one
+    password_hash = passwords.hash_password(password)
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
     now = now_utc()
@@ -57,8 +70,13 @@ def register_user(*, email: str, display_name: str, password: str, timezone: str
         password_changed_at=now,
     )
     db.session.add(user)
-    db.session.flush()
-    create_default_habits(user)
+    try:
+        db.session.flush()
+        create_default_habits(user)
+        db.session.commit()
+    except IntegrityError as error:  # the same email signed up a moment earlier
+        db.session.rollback()
+        raise EmailTaken(email) from error
     return user
 
 
@@ -66,7 +84,8 @@ def authenticate(email: str, password: str) -> User | None:
     """The user when the password is right; None otherwise, after the same amount of work
     whether or not the email is known (SEC-06). Raises TooManyFailures (SEC-05).
 
-    Failures are recorded for known accounts; the caller commits.
+    Commits: a failure is recorded for a known account; a success clears its failures and
+    upgrades a stale hash.
     """
     user = find_user_by_email(email)
     throttled = (
@@ -80,17 +99,19 @@ def authenticate(email: str, password: str) -> User | None:
     if not passwords.verify_password(user.password_hash if user else None, password):
         if user is not None:
             db.session.add(LoginFailure(user_id=user.id))
+            db.session.commit()
         return None
     assert user is not None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
+    clear_failures(user)
+    db.session.commit()
     return user
 
 
 def confirm_password(user: User, password: str) -> bool:
     """Whether this is the signed-in user's password, counted like a sign-in (SEC-05) so
-    account pages are no side door for guessing. Raises TooManyFailures; the caller
-    commits."""
+    account pages are no side door for guessing. Raises TooManyFailures. Commits."""
     return authenticate(user.email, password) is not None
 
 
@@ -104,17 +125,19 @@ def _recent_failures(user: User) -> int:
 
 
 def clear_failures(user: User) -> None:
+    """Forget the account's failed sign-ins. The caller commits."""
     db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
 
 
 def set_password(user: User, new_password: str, *, keep_session_id: int | None = None) -> None:
-    """Store a new password and sign out every other device (SEC-11). The caller commits.
+    """Store a new password and sign out every other device (SEC-11). Commits.
 
     Anything already pending is committed first, so the slow hash holds no write lock;
     the password and the sign-outs then land together.
     """
     finish_transaction()
     _store_password(user, passwords.hash_password(new_password), keep_session_id)
+    db.session.commit()
 
 
 def _store_password(user: User, password_hash: str, keep_session_id: int | None = None) -> None:
@@ -131,19 +154,25 @@ def _store_password(user: User, password_hash: str, keep_session_id: int | None 
 
 def change_email(user: User, new_email: str) -> str:
     """Move the account to a new address; returns the old one. Raises EmailTaken. Reset
-    links sent to the old address stop working (they are tied to it). The caller commits."""
+    links sent to the old address stop working (they are tied to it). Commits."""
     new_email = normalise_email(new_email)
     existing = find_user_by_email(new_email)
     if existing is not None and existing.id != user.id:
         raise EmailTaken(new_email)
     old, user.email = user.email, new_email
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # taken a moment ago by another request
+        db.session.rollback()
+        user.email = old
+        raise EmailTaken(new_email) from error
     return old
 
 
 def create_password_reset(email: str) -> ResetRequest | None:
     """A one-time reset link for the account with this email, if there is one (SEC-07).
 
-    The token has 256 bits from `secrets`; only its hash is stored. The caller commits and
+    The token has 256 bits from `secrets`; only its hash is stored. Commits; the caller
     sends the mail.
     """
     user = find_user_by_email(email)
@@ -160,6 +189,7 @@ def create_password_reset(email: str) -> ResetRequest | None:
             expires_at=now + timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
         )
     )
+    db.session.commit()
     return ResetRequest(user=user, token=token)
 
 
@@ -181,7 +211,7 @@ class ResetAlreadyUsed(Exception):
 
 
 def use_password_reset(reset: PasswordReset, new_password: str) -> User:
-    """Set the new password, spend the link, and end every session. The caller commits.
+    """Set the new password, spend the link, and end every session. Commits.
 
     The link is spent with a conditional UPDATE, so two requests racing with one link can't
     both use it, on either database. Raises ResetAlreadyUsed.
@@ -200,4 +230,5 @@ def use_password_reset(reset: PasswordReset, new_password: str) -> User:
         raise ResetAlreadyUsed()
     _store_password(user, password_hash)
     clear_failures(user)
+    db.session.commit()
     return user

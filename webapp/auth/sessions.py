@@ -17,9 +17,11 @@ from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select
 
+from webapp.clock import now_utc
+from webapp.database import finish_transaction
 from webapp.extensions import db, login_manager
 from webapp.htmx import is_htmx
-from webapp.models import LoginSession, User, now_utc
+from webapp.models import LoginSession, User
 
 SEEN_KEY = "_seen"
 
@@ -110,7 +112,7 @@ def describe_device(user_agent: str) -> str:
 
 def start_session(user: User, *, remember: bool) -> None:
     """Sign the user in on this device: a fresh Flask session (SEC-09) and a new device row.
-    The caller commits."""
+    Commits."""
     session.clear()
     token = secrets.token_urlsafe(32)
     lifetime = (
@@ -138,14 +140,19 @@ def start_session(user: User, *, remember: bool) -> None:
     session.permanent = True
     session[SEEN_KEY] = int(time.time())
     login_user(user, remember=remember, duration=lifetime)
+    db.session.commit()
 
 
 def end_session() -> None:
     """Sign out this device only: its row goes, so a copy of the cookie is worthless.
-    The caller commits."""
+    Commits."""
     login = getattr(current_user, "current_session", None)
     if login is not None:
+        # A read begun by this request (the user loader) ends first: on SQLite a read
+        # turned write can fail at once instead of waiting its turn.
+        finish_transaction()
         db.session.execute(delete(LoginSession).where(LoginSession.id == login.id))
+        db.session.commit()
     logout_user()
     session.clear()
     session["_remember"] = "clear"  # Flask-Login then deletes the remember cookie too
@@ -153,11 +160,20 @@ def end_session() -> None:
 
 def end_other_sessions(user_id: int, *, keep_id: int | None) -> int:
     """Sign out every device of this user but `keep_id` (None: every device; SEC-11,
-    SEC-15). Returns how many were signed out. The caller commits."""
+    SEC-15). Returns how many were signed out. The caller commits (a password change
+    lands together with its sign-outs)."""
     query = delete(LoginSession).where(LoginSession.user_id == user_id)
     if keep_id is not None:
         query = query.where(LoginSession.id != keep_id)
     return db.session.execute(query).rowcount or 0
+
+
+def sign_out_other_devices(user: User) -> int:
+    """Sign out every device of the user but this one; returns how many. Commits."""
+    assert user.current_session is not None
+    count = end_other_sessions(user.id, keep_id=user.current_session.id)
+    db.session.commit()
+    return count
 
 
 def live_sessions(user: User) -> list[LoginSession]:
@@ -183,8 +199,9 @@ def enforce_idle_timeout():
     seen = session.get(SEEN_KEY)
     idle: timedelta = current_app.config["SESSION_IDLE_TIMEOUT"]
     if login is not None and not login.remember and seen and now - seen > idle.total_seconds():
-        logout_user()
-        session.clear()
+        # Ended on the server as well, so the device leaves the list and a copy of the
+        # cookie is worthless (SEC-12). Its own short transaction: this may be a GET.
+        end_session()
         return unauthorized()
     if not seen or now - seen > 60:
         session[SEEN_KEY] = now

@@ -42,13 +42,3 @@ EMOTION_KEYS = frozenset(e.key for e in EMOTIONS)
 EMOTION_LABELS = {e.key: e.label for e in EMOTIONS}
 
 NOTE_MAX = 500
-
-# The habits every new account starts with; each can be renamed or archived.
-DEFAULT_HABITS = (
-    ("exercise", "Exercise"),
-    ("hobby", "A hobby"),
-    ("break", "A real break"),
-    ("mindfulness", "Mindfulness"),
-)
-HABIT_NAME_MAX = 40
-ACTIVE_HABITS_MAX = 12

@@ -1,31 +1,27 @@
-"""Forms for check-ins and self-care."""
+"""Forms for check-ins. Each builds the `CheckinInput` its service takes."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
     RadioField,
-    SelectChoice,
     SelectMultipleField,
-    StringField,
     TextAreaField,
 )
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.checkins.feelings import EMOTIONS, ENERGY, HABIT_NAME_MAX, MOODS, NOTE_MAX
+from webapp.checkins.feelings import EMOTIONS, ENERGY, MOODS, NOTE_MAX
+from webapp.checkins.services import CheckinInput
+from webapp.forms import options
+from webapp.models import MoodCheckin
 
 
 def new_client_uuid() -> str:
@@ -42,13 +38,20 @@ def _valid_uuid(form: FlaskForm, field: HiddenField) -> None:
         ) from exc
 
 
+def parse_client_time(value: str | None) -> datetime | None:
+    """The phone's ISO 8601 time of a check-in; None when missing, unreadable or naive."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
 class EmotionsField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def options(choices: dict) -> list[SelectChoice]:
-    return [SelectChoice(str(value), label) for value, label in choices.items()]
 
 
 class DetailFields(FlaskForm):
@@ -72,13 +75,19 @@ class DetailFields(FlaskForm):
         if field.data not in (None, "", "None") and field.data not in {str(k) for k in ENERGY}:
             raise ValidationError("Energy is a number from 1 to 5.")
 
-    @property
-    def energy_value(self) -> int | None:
-        return int(self.energy.data) if self.energy.data not in (None, "", "None") else None
+    def fill_details(self, checkin: MoodCheckin) -> None:
+        """Show what the check-in holds now."""
+        self.energy.data = str(checkin.energy) if checkin.energy else None
+        self.emotions.data = checkin.emotion_keys
+        self.note.data = checkin.note or ""
 
-    @property
-    def note_value(self) -> str | None:
-        return (self.note.data or "").strip() or None
+    def _details(self) -> dict:
+        energy = self.energy.data
+        return {
+            "energy": int(energy) if energy not in (None, "", "None") else None,
+            "emotions": tuple(self.emotions.data or ()),
+            "note": (self.note.data or "").strip() or None,
+        }
 
 
 class QuickCheckinForm(FlaskForm):
@@ -94,9 +103,25 @@ class QuickCheckinForm(FlaskForm):
     client_uuid = HiddenField(default=new_client_uuid, validators=[_valid_uuid])
     client_created_at = HiddenField()
 
+    def validate_client_uuid(self, field: HiddenField) -> None:
+        # app.js sends the id as an Idempotency-Key header as well (OFF-01): when it does,
+        # the two must name the same check-in.
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and key.strip().lower() != field.data:
+            raise ValidationError("The check-in id and its Idempotency-Key differ.")
+
+    def checkin_input(self) -> CheckinInput:
+        return CheckinInput(
+            mood=self.mood.data, client_created_at=parse_client_time(self.client_created_at.data)
+        )
+
 
 class DetailsForm(DetailFields):
     """Adding energy, feelings and a note to a check-in just made."""
+
+    def checkin_input(self, checkin: MoodCheckin) -> CheckinInput:
+        """The check-in with these details; its mood and day stay."""
+        return CheckinInput(mood=checkin.mood, day=checkin.local_date, **self._details())
 
 
 class CheckinForm(DetailFields):
@@ -115,20 +140,11 @@ class CheckinForm(DetailFields):
         if field.data not in {str(k) for k in MOODS}:
             raise ValidationError("Mood is a number from 1 to 5.")
 
+    def fill(self, checkin: MoodCheckin) -> None:
+        """Show the whole check-in as it is now."""
+        self.fill_details(checkin)
+        self.mood.data = str(checkin.mood)
+        self.day.data = checkin.local_date
 
-class HabitForm(FlaskForm):
-    name = StringField(
-        "Habit name",
-        validators=[DataRequired("Give the habit a name."), Length(max=HABIT_NAME_MAX)],
-        render_kw={"maxlength": HABIT_NAME_MAX, "autocomplete": "off"},
-    )
-
-
-class HabitDoneForm(FlaskForm):
-    done = RadioField(
-        "Done", choices=options({"1": "done", "0": "not done"}), validators=[InputRequired()]
-    )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something and carries only the CSRF token."""
+    def checkin_input(self) -> CheckinInput:
+        return CheckinInput(mood=int(self.mood.data), day=self.day.data, **self._details())

@@ -7,20 +7,20 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, union
+from sqlalchemy import func, select, union
 
-from webapp.checkins.feelings import (
-    ACTIVE_HABITS_MAX,
-    DEFAULT_HABITS,
-    EMOTION_KEYS,
-    ENERGY,
-    HABIT_NAME_MAX,
-    MOODS,
-    NOTE_MAX,
-)
+from webapp.checkins.feelings import EMOTION_KEYS, ENERGY, MOODS, NOTE_MAX
+from webapp.clock import now_utc
 from webapp.database import insert_ignoring_conflicts
 from webapp.extensions import db
-from webapp.models import CheckinEmotion, MoodCheckin, SelfCareHabit, SelfCareLog, User, now_utc
+from webapp.models import (
+    CheckinEmotion,
+    DeletedCheckin,
+    MoodCheckin,
+    SelfCareHabit,
+    SelfCareLog,
+    User,
+)
 from webapp.timezones import local_day, local_noon, local_today
 
 # How far from now a time sent by the phone may be (TRUST.md OFF-11): a little ahead for
@@ -38,9 +38,16 @@ class InvalidCheckin(ValueError):
 class CheckinConflict(ValueError):
     """The check-in id was used before for a different check-in (OFF-03)."""
 
+    def __str__(self) -> str:
+        return "This check-in was already saved with other answers."
 
-class HabitProblem(ValueError):
-    """A habit name that cannot be used; the message says why."""
+
+class CheckinWasDeleted(ValueError):
+    """The check-in was saved once and deleted since: a replay of it is already handled and
+    writes nothing (OFF-04)."""
+
+    def __str__(self) -> str:
+        return "You deleted this check-in earlier, so it stays deleted."
 
 
 @dataclass(frozen=True)
@@ -108,8 +115,9 @@ def _when(user: User, data: CheckinInput, now: datetime) -> tuple[date, datetime
 def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[MoodCheckin, bool]:
     """Save a check-in once, however many times it is sent (OFF-01..03).
 
-    Returns the check-in and whether this call created it. Raises InvalidCheckin, or
-    CheckinConflict when the id already belongs to a different check-in. Commits.
+    Returns the check-in and whether this call created it. Raises InvalidCheckin,
+    CheckinConflict when the id already belongs to a different check-in, or
+    CheckinWasDeleted for a replay of one the user deleted. Commits.
     """
     payload_hash = data.payload_hash()
     # A check-in already saved is answered before any rule about time: a replay may come
@@ -117,6 +125,7 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
     existing = _by_client_uuid(user, client_uuid)
     if existing is not None:
         return _same_or_conflict(existing, payload_hash), False
+    _refuse_if_deleted(user, client_uuid, payload_hash)
     validate_mood(data.mood)
     validate_details(data.energy, data.emotions, data.note)
     now = now_utc()
@@ -156,29 +165,34 @@ def _same_or_conflict(checkin: MoodCheckin, payload_hash: str) -> MoodCheckin:
     return checkin
 
 
-def update_checkin(
-    user: User,
-    checkin: MoodCheckin,
-    *,
-    mood: int | None = None,
-    energy: int | None,
-    emotions: tuple[str, ...],
-    note: str | None,
-    day: date | None = None,
-) -> MoodCheckin:
-    """Change a check-in: its details, and optionally its mood and day. Commits."""
-    if mood is not None:
-        validate_mood(mood)
-        checkin.mood = mood
-    validate_details(energy, emotions, note)
-    if day is not None and day != checkin.local_date:
-        validate_day(user, day)
-        checkin.local_date = day
+def _refuse_if_deleted(user: User, client_uuid: str, payload_hash: str) -> None:
+    deleted = db.session.scalar(
+        select(DeletedCheckin.payload_hash).where(
+            DeletedCheckin.user_id == user.id, DeletedCheckin.client_uuid == client_uuid
+        )
+    )
+    if deleted is None:
+        return
+    if deleted != payload_hash:
+        raise CheckinConflict(client_uuid)
+    raise CheckinWasDeleted(client_uuid)
+
+
+def update_checkin(user: User, checkin: MoodCheckin, data: CheckinInput) -> MoodCheckin:
+    """Change one of the user's check-ins to what `data` says, moving it to `data.day` when
+    that is another day. The id and what was first sent stay, so a replay of the original
+    send is still "already saved". Raises InvalidCheckin. Commits."""
+    validate_mood(data.mood)
+    validate_details(data.energy, data.emotions, data.note)
+    if data.day is not None and data.day != checkin.local_date:
+        validate_day(user, data.day)
+        checkin.local_date = data.day
         # Noon stands for "some time that day", but never later than now.
-        checkin.checked_in_at = min(local_noon(day, user.timezone), now_utc())
-    checkin.energy = energy
-    checkin.note = note or None
-    wanted = set(emotions)
+        checkin.checked_in_at = min(local_noon(data.day, user.timezone), now_utc())
+    checkin.mood = data.mood
+    checkin.energy = data.energy
+    checkin.note = data.note or None
+    wanted = set(data.emotions)
     checkin.emotions = [e for e in checkin.emotions if e.emotion in wanted] + [
         CheckinEmotion(emotion=key) for key in sorted(wanted - set(checkin.emotion_keys))
     ]
@@ -188,6 +202,14 @@ def update_checkin(
 
 
 def delete_checkin(checkin: MoodCheckin) -> None:
+    """Delete a check-in for good, keeping only a tombstone of its id (OFF-04). Commits."""
+    db.session.add(
+        DeletedCheckin(
+            user_id=checkin.user_id,
+            client_uuid=checkin.client_uuid,
+            payload_hash=checkin.payload_hash,
+        )
+    )
     db.session.delete(checkin)
     db.session.commit()
 
@@ -204,6 +226,37 @@ def checkins_on(user: User, day: date, limit: int | None = None) -> list[MoodChe
     )
 
 
+# Today lists this many of the day's check-ins; the rest are in the history. Keeps the page
+# and every check-in answer small however often someone checks in (PERF-02).
+TODAY_LIST_MAX = 5
+
+
+@dataclass
+class TodaysCheckins:
+    """The check-in part of Today: the latest few of the day, and this month's count."""
+
+    today: date
+    checkins: list[MoodCheckin]
+    more: bool
+    days_this_month: int
+
+    @property
+    def latest(self) -> MoodCheckin | None:
+        return self.checkins[0] if self.checkins else None
+
+
+def todays_checkins(user: User) -> TodaysCheckins:
+    """What Today shows of the user's check-ins, on their own calendar."""
+    today = local_today(user.timezone)
+    latest = checkins_on(user, today, limit=TODAY_LIST_MAX + 1)
+    return TodaysCheckins(
+        today=today,
+        checkins=latest[:TODAY_LIST_MAX],
+        more=len(latest) > TODAY_LIST_MAX,
+        days_this_month=days_checked_in(user, today.replace(day=1), today),
+    )
+
+
 def days_checked_in(user: User, first: date, last: date) -> int:
     """On how many days between `first` and `last` the user checked in at least once."""
     return db.session.scalar(
@@ -213,111 +266,6 @@ def days_checked_in(user: User, first: date, last: date) -> int:
             MoodCheckin.local_date <= last,
         )
     ) or 0
-
-
-# --- Self-care ---------------------------------------------------------------------------
-
-
-def create_default_habits(user: User) -> None:
-    for position, (key, name) in enumerate(DEFAULT_HABITS):
-        db.session.add(
-            SelfCareHabit(user_id=user.id, name=name, builtin_key=key, position=position)
-        )
-
-
-def habits(user: User, *, archived: bool = False) -> list[SelfCareHabit]:
-    archived_clause = (
-        SelfCareHabit.archived_at.is_not(None) if archived else SelfCareHabit.archived_at.is_(None)
-    )
-    return list(
-        db.session.scalars(
-            SelfCareHabit.owned_by(user.id)
-            .where(archived_clause)
-            .order_by(SelfCareHabit.position, SelfCareHabit.id)
-        )
-    )
-
-
-def _clean_habit_name(user: User, name: str, *, other_than: int | None = None) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise HabitProblem("Give the habit a name.")
-    if len(name) > HABIT_NAME_MAX:
-        raise HabitProblem(f"Keep the name to {HABIT_NAME_MAX} characters.")
-    taken = {h.name.casefold() for h in habits(user) if h.id != other_than}
-    if name.casefold() in taken:
-        raise HabitProblem("You already have a habit with that name.")
-    return name
-
-
-def add_habit(user: User, name: str) -> SelfCareHabit:
-    """Add one of the user's own habits at the end of the list. Commits."""
-    name = _clean_habit_name(user, name)
-    active = habits(user)
-    if len(active) >= ACTIVE_HABITS_MAX:
-        raise HabitProblem(
-            f"You can keep up to {ACTIVE_HABITS_MAX} habits. Archive one to add another."
-        )
-    position = max((h.position for h in active), default=-1) + 1
-    habit = SelfCareHabit(user_id=user.id, name=name, position=position)
-    db.session.add(habit)
-    db.session.commit()
-    return habit
-
-
-def rename_habit(user: User, habit: SelfCareHabit, name: str) -> SelfCareHabit:
-    habit.name = _clean_habit_name(user, name, other_than=habit.id)
-    db.session.commit()
-    return habit
-
-
-def archive_habit(habit: SelfCareHabit) -> None:
-    """Hide a habit from Today; the days it was done are kept."""
-    habit.archived_at = now_utc()
-    db.session.commit()
-
-
-def restore_habit(user: User, habit: SelfCareHabit) -> None:
-    if len(habits(user)) >= ACTIVE_HABITS_MAX:
-        raise HabitProblem(
-            f"You can keep up to {ACTIVE_HABITS_MAX} habits. Archive one to bring this back."
-        )
-    habit.name = _clean_habit_name(user, habit.name, other_than=habit.id)
-    habit.archived_at = None
-    db.session.commit()
-
-
-def set_habit_done(user: User, habit: SelfCareHabit, day: date, done: bool) -> None:
-    """Mark the habit done or not done on `day`. Saying the same thing twice changes
-    nothing, so a repeated tap is harmless. Commits."""
-    if done:
-        insert_ignoring_conflicts(
-            SelfCareLog,
-            ["habit_id", "local_date"],
-            user_id=user.id,
-            habit_id=habit.id,
-            local_date=day,
-            created_at=now_utc(),
-        )
-    else:
-        db.session.execute(
-            delete(SelfCareLog).where(
-                SelfCareLog.user_id == user.id,
-                SelfCareLog.habit_id == habit.id,
-                SelfCareLog.local_date == day,
-            )
-        )
-    db.session.commit()
-
-
-def habits_done_on(user: User, day: date) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(SelfCareLog.habit_id).where(
-                SelfCareLog.user_id == user.id, SelfCareLog.local_date == day
-            )
-        )
-    )
 
 
 # --- History ------------------------------------------------------------------------------

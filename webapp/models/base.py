@@ -10,6 +10,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from webapp.clock import now_utc
+
+__all__ = ["NAMING_CONVENTION", "Base", "UTCDateTime", "now_utc"]
+
 # Deterministic constraint names, so Alembic's batch mode on SQLite can find them (DB-06).
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -18,11 +22,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def now_utc() -> datetime:
-    """Now, as an aware UTC datetime. The one clock every model default uses."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -1,5 +1,4 @@
-"""The daily loop: mood check-ins with their emotions, and self-care habits with the days
-they were done."""
+"""Mood check-ins with their emotions, and the ids of check-ins deleted since."""
 
 from __future__ import annotations
 
@@ -76,42 +75,16 @@ class CheckinEmotion(Base):
     emotion: Mapped[str] = mapped_column(String(24), primary_key=True)
 
 
-class SelfCareHabit(Base):
-    """A self-care habit the user ticks off: the four built in, or one of their own."""
+class DeletedCheckin(Base):
+    """What is left of a deleted check-in: its id from the phone and what it said, so a
+    replay of it (a stale tab, the offline outbox) is answered as already handled and never
+    brings it back (TRUST.md OFF-04). Holds no mood, note or time of day."""
 
-    __tablename__ = "self_care_habits"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(40))
-    # "exercise", "hobby", "break", "mindfulness" for the built-in ones; None for the user's.
-    builtin_key: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    @property
-    def archived(self) -> bool:
-        return self.archived_at is not None
-
-    @classmethod
-    def owned_by(cls, user_id: int):
-        return select(cls).where(cls.user_id == user_id)
-
-
-class SelfCareLog(Base):
-    """A habit done on one of the user's local days. At most one row per habit and day."""
-
-    __tablename__ = "self_care_logs"
-    __table_args__ = (
-        UniqueConstraint("habit_id", "local_date"),
-        Index("ix_self_care_logs_user_day", "user_id", "local_date"),
-    )
+    __tablename__ = "deleted_checkins"
+    __table_args__ = (UniqueConstraint("user_id", "client_uuid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    habit_id: Mapped[int] = mapped_column(ForeignKey("self_care_habits.id", ondelete="CASCADE"))
-    local_date: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-
-    habit: Mapped[SelfCareHabit] = relationship(lazy="joined")
+    client_uuid: Mapped[str] = mapped_column(String(36))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, UTCDateTime, now_utc
 
 
-class User(Base):
+class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,11 +34,6 @@ class User(Base):
     # belongs to, and the secret Flask-Login stores in the cookie.
     current_session = None
     _session_token = None
-
-    # What Flask-Login asks of a user. Every loaded user is a signed-in, active one.
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
 
     def get_id(self) -> str:
         """The cookie holds the device session's secret, never the user id, so ending the

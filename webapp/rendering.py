@@ -1,0 +1,59 @@
+"""The one way a view answers with HTML: the whole page, or only the fragment htmx asked
+for; 200 for a fresh form and 422 when a submitted one has errors. Flashes waiting in the
+session ride along out of band on every htmx fragment, so a view only ever calls `flash()`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, render_template, session
+from flask_wtf import FlaskForm
+
+from webapp.htmx import is_htmx
+
+FLASHES_OOB = '<div id="flashes" hx-swap-oob="innerHTML">{}</div>'
+
+
+def render_page(
+    template: str, *, fragment: str | None = None, status: int = 200, **context: object
+) -> tuple[str, int]:
+    """`template` as a whole page, or `fragment` (a partial of the same page) when htmx asks
+    for one. Boosted navigations and history restores get the whole page (see htmx.py)."""
+    chosen = fragment if fragment and is_htmx() else template
+    return render_template(chosen, **context), status
+
+
+def render_form(
+    template: str, form: FlaskForm, *, fragment: str | None = None, status: int | None = None,
+    **context: object,
+) -> tuple[str, int]:
+    """A page with a form: 200 when it is fresh, 422 when it came back with errors (htmx
+    swaps 422 answers, see base.html's htmx-config). `status` overrides, e.g. 400 for a
+    wrong current password."""
+    if status is None:
+        status = 422 if form.is_submitted() else 200
+    return render_page(template, fragment=fragment, status=status, form=form, **context)
+
+
+def add_pending_flashes(response: Response) -> Response:
+    """Append the session's waiting flashes to an htmx fragment, out of band into #flashes.
+
+    Redirects, empty answers and HX-Redirects keep them for the next whole page, which shows
+    them in its own flash area.
+    """
+    if (
+        "_flashes" not in session
+        or not is_htmx()
+        or response.status_code in (204, 401)
+        or 300 <= response.status_code < 400
+        or "HX-Redirect" in response.headers
+        or response.mimetype != "text/html"
+        or response.direct_passthrough
+    ):
+        return response
+    flashes = render_template("partials/_flashes.html")
+    response.set_data(response.get_data() + FLASHES_OOB.format(flashes).encode())
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_pending_flashes)

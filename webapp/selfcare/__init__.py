@@ -1,0 +1,1 @@
+"""Self-care: the user's habits, and ticking them off day by day."""
