@@ -52,6 +52,30 @@ def test_migrations_go_up_down_and_up_and_match_the_models(tmp_path):
             db.engine.dispose()
 
 
+def test_migration_0002_keeps_existing_accounts_real(tmp_path):
+    """Accounts made before users.is_demo existed are real people's: false, not demo."""
+    with scratch_database(tmp_path) as url:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="0001")
+            db.session.execute(text(
+                "INSERT INTO users (email, display_name, password_hash, timezone, created_at,"
+                " password_changed_at, mood_consent_at, privacy_notice_version) VALUES"
+                " ('old@example.com', 'Old', 'x', 'UTC', '2026-01-01 00:00:00',"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '1')"))
+            db.session.commit()
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            assert db.session.scalar(select(User.is_demo)) is False
+            # Outside a request every SQLite transaction takes the write lock: end this one
+            # before the migration's own connection wants it.
+            db.session.rollback()
+            flask_migrate.downgrade(directory=MIGRATIONS, revision="0001")
+            assert "is_demo" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+            assert db.session.scalar(text("SELECT email FROM users")) == "old@example.com"
+            db.session.remove()
+            db.engine.dispose()
+
+
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
     with app.app_context():
