@@ -59,20 +59,51 @@ def backup(destination: str) -> None:
     if db.engine.dialect.name != "sqlite":
         raise click.UsageError("This database is not SQLite: back it up with pg_dump.")
     target = Path(destination)
-    if target.exists():
-        raise click.UsageError(f"{target} exists already; choose a new file name.")
+    _create_private_file(target)
+    try:
+        result, users = _copy_into(target)
+    except BaseException:
+        target.unlink(missing_ok=True)  # ours (created above): never leave half a copy
+        raise
+    if result != "ok":
+        target.unlink(missing_ok=True)
+        raise click.ClickException(f"The copy failed its integrity check: {result}")
+    click.echo(f"Backed up to {target} ({users} accounts); integrity check: ok.")
+
+
+def _create_private_file(target: Path) -> None:
+    """Create TARGET empty with mode 0600, refusing one that exists (TRUST.md DB-04)."""
+    # The copy holds everyone's moods and notes. SQLite would create the file with the
+    # umask's mode (often 0644), readable by every user on the host for as long as it exists.
+    # O_EXCL refuses an existing file or symlink in the same step that creates it.
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.UsageError(f"{target} exists already; choose a new file name.") from None
+    except OSError as error:  # e.g. no such folder, or no permission to write there
+        raise click.ClickException(f"Cannot create {target}: {error.strerror}.") from None
+    try:
+        os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask took away
+    finally:
+        os.close(fd)
+
+
+def _copy_into(target: Path) -> tuple[str, int]:
+    """Copy the live database into the empty TARGET; its integrity result and user count."""
     source = db.engine.raw_connection()
     try:
-        with sqlite3.connect(target) as copy:
+        # An empty file is a valid empty database; SQLite keeps its mode, and gives any
+        # journal it makes beside it the same mode.
+        copy = sqlite3.connect(target)
+        try:
             source.driver_connection.backup(copy)
             result = copy.execute("PRAGMA integrity_check").fetchone()[0]
             users = copy.execute("SELECT count(*) FROM users").fetchone()[0]
-        copy.close()
+        finally:
+            copy.close()
     finally:
         source.close()
-    if result != "ok":
-        raise click.ClickException(f"The copy failed its integrity check: {result}")
-    click.echo(f"Backed up to {target} ({users} accounts); integrity check: ok.")
+    return result, users
 
 
 @click.command("demo-data")
