@@ -105,8 +105,10 @@ fi
 echo "bench: release step (db upgrade) and 365 days of demo data..."
 "$BIN/flask" --app "$APP" db upgrade >"$tmp/release.log" 2>&1 \
   || { cat "$tmp/release.log" >&2; die "db upgrade failed"; }
-"$BIN/flask" --app "$APP" demo-data --email "$EMAIL" --password "$PASSWORD" --days 365 \
-  >"$tmp/demo.log" 2>&1 || { cat "$tmp/demo.log" >&2; die "demo-data failed"; }
+# The password goes in the environment of this one command, never on argv, where every
+# user on the host could read it in the process list; no stdin, so it can never wait on a prompt.
+ONWARD_DEMO_PASSWORD=$PASSWORD "$BIN/flask" --app "$APP" demo-data --email "$EMAIL" --days 365 \
+  </dev/null >"$tmp/demo.log" 2>&1 || { cat "$tmp/demo.log" >&2; die "demo-data failed"; }
 sed 's/^/  /' "$tmp/demo.log"
 
 count_checkins() {  # the bench user's check-ins, through the app's own models

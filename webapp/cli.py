@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import random
 import sqlite3
 import uuid
@@ -35,12 +36,16 @@ DEMO_NOTES = (
     "Finished a module of the course.",
     "A 'no' today. Allowed myself the evening, then made tomorrow's list.",
 )
+# The demo account's password comes from here or a hidden prompt, never from argv, which
+# every user on the host can read in the process list and which shell history keeps.
+PASSWORD_ENV = "ONWARD_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
 # Positive feelings for good days, harder ones for hard days.
 PLEASANT = [e.key for e in EMOTIONS if e.pleasant > 0]
 UNPLEASANT = [e.key for e in EMOTIONS if e.pleasant < 0]
 
 
 def register_commands(app: Flask) -> None:
+    """Add the commands to `flask` for this app."""
     app.cli.add_command(demo_data)
     app.cli.add_command(backup)
 
@@ -54,48 +59,119 @@ def backup(destination: str) -> None:
     if db.engine.dialect.name != "sqlite":
         raise click.UsageError("This database is not SQLite: back it up with pg_dump.")
     target = Path(destination)
-    if target.exists():
-        raise click.UsageError(f"{target} exists already; choose a new file name.")
+    _create_private_file(target)
+    try:
+        result, users = _copy_into(target)
+    except BaseException:
+        target.unlink(missing_ok=True)  # ours (created above): never leave half a copy
+        raise
+    if result != "ok":
+        target.unlink(missing_ok=True)
+        raise click.ClickException(f"The copy failed its integrity check: {result}")
+    click.echo(f"Backed up to {target} ({users} accounts); integrity check: ok.")
+
+
+def _create_private_file(target: Path) -> None:
+    """Create TARGET empty with mode 0600, refusing one that exists (TRUST.md DB-04)."""
+    # The copy holds everyone's moods and notes. SQLite would create the file with the
+    # umask's mode (often 0644), readable by every user on the host for as long as it exists.
+    # O_EXCL refuses an existing file or symlink in the same step that creates it.
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.UsageError(f"{target} exists already; choose a new file name.") from None
+    except OSError as error:  # e.g. no such folder, or no permission to write there
+        raise click.ClickException(f"Cannot create {target}: {error.strerror}.") from None
+    try:
+        os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask took away
+    finally:
+        os.close(fd)
+
+
+def _copy_into(target: Path) -> tuple[str, int]:
+    """Copy the live database into the empty TARGET; its integrity result and user count."""
     source = db.engine.raw_connection()
     try:
-        with sqlite3.connect(target) as copy:
+        # An empty file is a valid empty database; SQLite keeps its mode, and gives any
+        # journal it makes beside it the same mode.
+        copy = sqlite3.connect(target)
+        try:
             source.driver_connection.backup(copy)
             result = copy.execute("PRAGMA integrity_check").fetchone()[0]
             users = copy.execute("SELECT count(*) FROM users").fetchone()[0]
-        copy.close()
+        finally:
+            copy.close()
     finally:
         source.close()
-    if result != "ok":
-        raise click.ClickException(f"The copy failed its integrity check: {result}")
-    click.echo(f"Backed up to {target} ({users} accounts); integrity check: ok.")
+    return result, users
 
 
 @click.command("demo-data")
 @with_appcontext
 @click.option("--email", required=True, help="The demo account's email.")
-@click.option("--password", required=True, help="Its password (the usual policy applies).")
 @click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
 @click.option("--name", default="Alex", show_default=True, help="The display name.")
 @click.option("--timezone", default="Europe/London", show_default=True)
-def demo_data(email: str, password: str, days: int, name: str, timezone: str) -> None:
+@click.option("--force", is_flag=True,
+              help="Add made-up history even to an account demo-data did not create.")
+def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> None:
     """Create (or top up) a demo account with DAYS days of varied check-ins and self-care.
 
-    Safe to run again: the same account is reused and nothing is added twice.
+    A new account's password is read from ONWARD_DEMO_PASSWORD, or asked for when that is
+    unset. Safe to run again: the same account is reused and nothing is added twice. An
+    account it did not create is refused unless --force is given.
     """
     user = auth_services.find_user_by_email(email)
     if user is None:
-        problem = password_problem(password, personal=(name, email.split("@")[0]))
-        if problem:
-            raise click.BadParameter(problem, param_hint="--password")
+        password = _demo_password(name, email)
         user = auth_services.register_user(
             email=email, display_name=name, password=password, timezone=timezone
         )
+        user.is_demo = True  # in the same commit, so the marker never lags the account
         db.session.commit()
         click.echo(f"Created {email}.")
+    elif not user.is_demo and not force:
+        raise click.UsageError(
+            f"{email} is an account demo-data did not create, so it may belong to a real "
+            "person: made-up check-ins would be mixed into their history for good. Give "
+            "another --email, or --force if you really mean to add demo data to it."
+        )
     else:
-        click.echo(f"Topping up {email}.")
+        click.echo(f"Topping up {email}." if user.is_demo else f"Topping up {email} (--force).")
     added = add_demo_history(user, days)
     click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
+
+
+def _demo_password(name: str, email: str) -> str:
+    """The new demo account's password, from the environment or a hidden prompt."""
+    personal = (name, email.split("@")[0])
+    password = os.environ.get(PASSWORD_ENV)
+    if password is not None:
+        problem = password_problem(password, personal=personal)
+        if problem:
+            raise click.UsageError(f"The password in {PASSWORD_ENV} is refused: {problem}")
+        return password
+
+    def checked(value: str) -> str:
+        """Refuse a weak password, so the prompt asks again."""
+        problem = password_problem(value, personal=personal)
+        if problem:
+            raise click.UsageError(problem)
+        return value
+
+    try:
+        return click.prompt(
+            f"Password for the new account {email} (or set {PASSWORD_ENV})",
+            hide_input=True,
+            confirmation_prompt=True,
+            value_proc=checked,
+        )
+    except click.Abort:
+        # Nothing to read (a script, a cron job) or Ctrl-C: say how to give one instead.
+        raise click.UsageError(
+            f"No password for the new account: set {PASSWORD_ENV}, or run this in a terminal "
+            "to be asked for one."
+        ) from None
 
 
 def add_demo_history(user: User, days: int) -> dict[str, int]:
@@ -174,6 +250,7 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
 
 
 def _count_logs(user: User) -> int:
+    """How many self-care marks the user has."""
     return db.session.scalar(
         select(func.count()).select_from(SelfCareLog).where(SelfCareLog.user_id == user.id)
     ) or 0

@@ -10,12 +10,15 @@ import flask_migrate
 import psycopg
 from sqlalchemy import create_engine, func, inspect, select, text
 
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, PASSWORD, sign_in
 from webapp import create_app
+from webapp.cli import PASSWORD_ENV
 from webapp.extensions import db
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "..", "migrations")
+# demo-data reads a new account's password from the environment, never from argv.
+DEMO_ENV = {PASSWORD_ENV: PASSWORD}
 
 
 @contextmanager
@@ -48,6 +51,30 @@ def test_migrations_go_up_down_and_up_and_match_the_models(tmp_path):
             flask_migrate.upgrade(directory=MIGRATIONS)
             # The autogenerate diff against the models is empty (alembic check).
             flask_migrate.check(directory=MIGRATIONS)
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_migration_0003_keeps_existing_accounts_real(tmp_path):
+    """Accounts made before users.is_demo existed are real people's: false, not demo."""
+    with scratch_database(tmp_path) as url:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="0002")
+            db.session.execute(text(
+                "INSERT INTO users (email, display_name, password_hash, timezone, created_at,"
+                " password_changed_at, mood_consent_at, privacy_notice_version) VALUES"
+                " ('old@example.com', 'Old', 'x', 'UTC', '2026-01-01 00:00:00',"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '1')"))
+            db.session.commit()
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            assert db.session.scalar(select(User.is_demo)) is False
+            # Outside a request every SQLite transaction takes the write lock: end this one
+            # before the migration's own connection wants it.
+            db.session.rollback()
+            flask_migrate.downgrade(directory=MIGRATIONS, revision="0002")
+            assert "is_demo" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+            assert db.session.scalar(text("SELECT email FROM users")) == "old@example.com"
             db.session.remove()
             db.engine.dispose()
 
@@ -151,13 +178,13 @@ def test_robots_keep_search_engines_out(client):
 
 def test_demo_data_makes_a_varied_year_and_is_idempotent(app):
     runner = app.test_cli_runner()
-    args = ["demo-data", "--email", "demo@example.com", "--password", "a calm walk by the river",
-            "--days", "365"]
-    first = runner.invoke(args=args)
+    args = ["demo-data", "--email", "demo@example.com", "--days", "365"]
+    first = runner.invoke(args=args, env=DEMO_ENV)
     assert first.exit_code == 0, first.output
     with app.app_context():
         counts = (db.session.query(User).count(), db.session.query(MoodCheckin).count(),
                   db.session.query(CheckinEmotion).count(), db.session.query(SelfCareLog).count())
+        assert db.session.scalar(select(User.is_demo)) is True
         days = db.session.scalar(select(func.count(func.distinct(MoodCheckin.local_date))))
         moods = set(db.session.scalars(select(MoodCheckin.mood)))
     assert counts[0] == 1
@@ -165,7 +192,8 @@ def test_demo_data_makes_a_varied_year_and_is_idempotent(app):
     assert counts[1] > days  # some days have several check-ins
     assert moods == {1, 2, 3, 4, 5}
     assert counts[2] > 0 and counts[3] > 300
-    second = runner.invoke(args=args)
+    # Its own account needs no password and no --force to be topped up.
+    second = runner.invoke(args=args, env={PASSWORD_ENV: None})
     assert second.exit_code == 0, second.output
     assert "Added 0 check-ins and 0 self-care marks" in second.output
     with app.app_context():
@@ -179,8 +207,7 @@ def test_demo_data_run_again_days_later_only_adds_the_new_days(app):
 
     import time_machine
 
-    args = ["demo-data", "--email", "demo@example.com", "--password", "a calm walk by the river",
-            "--days", "30"]
+    args = ["demo-data", "--email", "demo@example.com", "--days", "30"]
     runner = app.test_cli_runner()
 
     def per_day():
@@ -188,10 +215,10 @@ def test_demo_data_run_again_days_later_only_adds_the_new_days(app):
             return dict(db.session.execute(
                 select(MoodCheckin.local_date, func.count()).group_by(MoodCheckin.local_date)).all())
 
-    assert runner.invoke(args=args).exit_code == 0
+    assert runner.invoke(args=args, env=DEMO_ENV).exit_code == 0
     before = per_day()
     with time_machine.travel(datetime.now(UTC) + timedelta(days=3)):
-        assert runner.invoke(args=args).exit_code == 0
+        assert runner.invoke(args=args, env=DEMO_ENV).exit_code == 0
     after = per_day()
     assert {day: n for day, n in after.items() if day in before} == before
     assert len(set(after) - set(before)) >= 1
@@ -199,10 +226,62 @@ def test_demo_data_run_again_days_later_only_adds_the_new_days(app):
 
 def test_demo_data_refuses_a_weak_password(app):
     result = app.test_cli_runner().invoke(
-        args=["demo-data", "--email", "demo@example.com", "--password", "password1234"])
+        args=["demo-data", "--email", "demo@example.com"], env={PASSWORD_ENV: "password1234"})
     assert result.exit_code != 0
+    assert f"The password in {PASSWORD_ENV} is refused" in result.output
     with app.app_context():
         assert db.session.query(User).count() == 0
+
+
+def test_demo_data_takes_no_password_on_the_command_line(app):
+    """argv is readable by every user on the host (ps) and kept in shell history."""
+    result = app.test_cli_runner().invoke(
+        args=["demo-data", "--email", "demo@example.com", "--password", PASSWORD],
+        env=DEMO_ENV)
+    assert result.exit_code == 2
+    assert "No such option '--password'" in result.output
+    with app.app_context():
+        assert db.session.query(User).count() == 0
+
+
+def test_demo_data_asks_for_the_password_hidden_when_the_variable_is_unset(app):
+    runner = app.test_cli_runner()
+    nothing_typed = runner.invoke(args=["demo-data", "--email", "demo@example.com"],
+                                  env={PASSWORD_ENV: None})
+    assert nothing_typed.exit_code == 2
+    assert f"No password for the new account: set {PASSWORD_ENV}" in nothing_typed.output
+    # A weak one is asked again; then a mistyped confirmation; then the real thing.
+    typed = f"password1234\n{PASSWORD}\na calm walk by the lake\n{PASSWORD}\n{PASSWORD}\n"
+    result = runner.invoke(args=["demo-data", "--email", "demo@example.com", "--days", "3"],
+                           env={PASSWORD_ENV: None}, input=typed)
+    assert result.exit_code == 0, result.output
+    assert "Password for the new account demo@example.com" in result.output
+    assert "do not match" in result.output and "Created demo@example.com." in result.output
+    assert PASSWORD not in result.output and "password1234" not in result.output
+    sign_in(app.test_client(), "demo@example.com", PASSWORD)
+
+
+def test_demo_data_refuses_an_account_it_did_not_create_unless_forced(app, alice_id):
+    runner = app.test_cli_runner()
+    # The address as typed differently still finds the real account.
+    refused = runner.invoke(args=["demo-data", "--email", "Alice@Example.com", "--days", "5"],
+                            env=DEMO_ENV)
+    assert refused.exit_code == 2
+    assert "did not create" in refused.output and "--force" in refused.output
+    with app.app_context():
+        assert db.session.query(MoodCheckin).count() == 0
+        assert db.session.query(SelfCareLog).count() == 0
+    forced = runner.invoke(
+        args=["demo-data", "--email", "alice@example.com", "--days", "5", "--force"],
+        env={PASSWORD_ENV: None})
+    assert forced.exit_code == 0, forced.output
+    assert "Topping up alice@example.com (--force)." in forced.output
+    with app.app_context():
+        assert db.session.query(MoodCheckin).filter_by(user_id=alice_id).count() > 0
+        # Forcing once does not make it a demo account: the next run is refused again.
+        assert db.session.get(User, alice_id).is_demo is False
+    again = runner.invoke(args=["demo-data", "--email", "alice@example.com", "--days", "5"])
+    assert again.exit_code == 2
 
 
 def test_an_engine_url_from_a_hosting_platform_is_accepted():
@@ -222,7 +301,6 @@ def test_unknown_hosts_are_refused_when_trusted_hosts_is_set():
 
 
 def test_backup_copies_a_live_sqlite_database_and_checks_it(tmp_path):
-    from tests.conftest import PASSWORD
     from webapp.auth.services import register_user
     from webapp.config import TestConfig
 
@@ -235,8 +313,9 @@ def test_backup_copies_a_live_sqlite_database_and_checks_it(tmp_path):
         db.create_all()
         register_user(email="a@example.com", display_name="A", password=PASSWORD, timezone="UTC")
         db.session.commit()
-    runner.invoke(args=["demo-data", "--email", "b@example.com", "--password", PASSWORD,
-                        "--days", "30"])
+    demo = runner.invoke(args=["demo-data", "--email", "b@example.com", "--days", "30"],
+                         env=DEMO_ENV)
+    assert demo.exit_code == 0, demo.output
     result = runner.invoke(args=["backup", str(tmp_path / "copy.db")])
     assert result.exit_code == 0, result.output
     assert "2 accounts" in result.output and "integrity check: ok" in result.output
@@ -246,7 +325,9 @@ def test_backup_copies_a_live_sqlite_database_and_checks_it(tmp_path):
             original = db.session.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == original  # noqa: S608
     copy.dispose()
+    before = (tmp_path / "copy.db").read_bytes()
     again = runner.invoke(args=["backup", str(tmp_path / "copy.db")])
     assert again.exit_code != 0 and "exists already" in again.output
+    assert (tmp_path / "copy.db").read_bytes() == before
     with app.app_context():
         db.engine.dispose()
