@@ -12,7 +12,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp import create_app, mail
+# Tasks run at once, in this process, on an in-memory queue (never instance/huey.db). Set
+# before webapp is imported, because webapp.tasks builds the queue at import time.
+os.environ["HUEY_IMMEDIATE"] = "1"
+
+from webapp import create_app, mail, tasks
 from webapp.auth import services as auth_services
 from webapp.extensions import db, limiter
 
@@ -68,6 +72,8 @@ def app() -> Iterator[Flask]:
         db.create_all()
         limiter.reset()
     mail.outbox.clear()
+    # Retries and scheduled tasks parked by an earlier test, and sent markers, go too.
+    tasks.huey.flush()
     yield app
     with app.app_context():
         _clear_database()
