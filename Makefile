@@ -1,5 +1,6 @@
 # Onward: the README's two commands, and a few helpers.
-#   make run    set up everything and serve http://127.0.0.1:5000 (SQLite in instance/)
+#   make run    set up everything and serve http://127.0.0.1:5000 (SQLite in instance/),
+#               with the job queue's worker beside it (honcho runs Procfile.dev)
 #   make test   set up what tests need (the system Chromium too) and run the whole suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -30,8 +31,11 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(FLASK) db upgrade
 
+# honcho starts web and worker and, on Ctrl-C, stops both (SIGTERM; the worker finishes its
+# task or puts it back within 3 s). Unbuffered, their log lines show up as they happen.
 run: migrate
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	PATH="$(abspath $(BIN)):$$PATH" ONWARD_ENV=development PYTHONUNBUFFERED=1 \
+	  $(BIN)/honcho start -f Procfile.dev
 
 # The browser tests drive Debian's Chromium (Playwright never downloads one here).
 browser:

@@ -12,9 +12,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+# Tasks run at once, in this process, on an in-memory queue (never instance/huey.db). Set
+# before webapp is imported, because webapp.tasks builds the queue at import time.
+os.environ["HUEY_IMMEDIATE"] = "1"
+
 from tests import factories
 from tests.factories import PASSWORD
-from webapp import create_app, mail
+from webapp import create_app, mail, tasks
 from webapp.extensions import db, limiter
 
 __all__ = ["PASSWORD", "sign_in"]
@@ -69,6 +73,8 @@ def app() -> Iterator[Flask]:
         db.create_all()
         limiter.reset()
     mail.outbox.clear()
+    # Retries and scheduled tasks parked by an earlier test, and sent markers, go too.
+    tasks.huey.flush()
     yield app
     with app.app_context():
         _clear_database()

@@ -1,0 +1,13 @@
+"""The job queue's consumer entry point: `huey_consumer webapp.worker.huey` (Procfile).
+
+It imports every module that defines tasks, so the consumer knows them all, and hands the
+queue the app factory its tasks run in (ONWARD_ENV picks the config).
+"""
+
+from webapp import create_app, mail, tasks
+from webapp.auth import tasks as auth_tasks
+
+tasks.use_app_factory(create_app)
+huey = tasks.huey
+
+__all__ = ["auth_tasks", "huey", "mail"]
