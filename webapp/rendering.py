@@ -22,15 +22,20 @@ def render_page(
     return render_template(chosen, **context), status
 
 
+def form_status(form: FlaskForm) -> int:
+    """200 for a fresh form, 422 for one sent back with errors (htmx swaps 422 answers, see
+    base.html's htmx-config)."""
+    return 422 if form.is_submitted() else 200
+
+
 def render_form(
     template: str, form: FlaskForm, *, fragment: str | None = None, status: int | None = None,
     **context: object,
 ) -> tuple[str, int]:
-    """A page with a form: 200 when it is fresh, 422 when it came back with errors (htmx
-    swaps 422 answers, see base.html's htmx-config). `status` overrides, e.g. 400 for a
-    wrong current password."""
+    """A page with a form, answered with `form_status` unless `status` says otherwise (400
+    for a wrong current password)."""
     if status is None:
-        status = 422 if form.is_submitted() else 200
+        status = form_status(form)
     return render_page(template, fragment=fragment, status=status, form=form, **context)
 
 

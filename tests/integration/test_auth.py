@@ -249,10 +249,16 @@ def test_remember_me_sets_a_hardened_30_day_cookie(app, client, alice_id):
         assert login.expires_at - login.created_at == timedelta(days=30)
 
 
-def test_thirty_idle_minutes_end_a_session_that_was_not_remembered(alice):
+def test_thirty_idle_minutes_end_a_session_that_was_not_remembered(app, alice, alice_id):
+    cookie = alice.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=31)):
         response = alice.get("/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    with app.app_context():  # ended on the server too: gone from the devices list
+        assert db.session.scalar(select(LoginSession).where(LoginSession.user_id == alice_id)) is None
+    replay = app.test_client()
+    replay.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    assert replay.get("/").status_code == 302
 
 
 def test_activity_keeps_a_session_alive_but_not_beyond_twelve_hours(alice):

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from tests import factories
 from tests.conftest import sign_in
 from webapp.extensions import db
-from webapp.models import CheckinEmotion, MoodCheckin, SelfCareHabit, SelfCareLog, User
+from webapp.models import (
+    CheckinEmotion,
+    DeletedCheckin,
+    MoodCheckin,
+    SelfCareHabit,
+    SelfCareLog,
+    User,
+)
 from webapp.selfcare import services as selfcare
 
 
@@ -395,3 +402,57 @@ def test_moving_a_check_in_to_today_never_puts_it_in_the_future(app, alice, alic
         alice.post(f"/checkins/{checkin_id}/edit", data={"mood": "3", "day": date.today().isoformat()})
         with app.app_context():
             assert db.session.get(MoodCheckin, checkin_id).checked_in_at <= datetime.now(UTC)
+
+
+# --- Deleted check-ins stay deleted (OFF-04) ----------------------------------------------
+
+
+def test_a_replay_of_a_deleted_check_in_is_handled_and_writes_nothing(app, alice, alice_id):
+    key = str(uuid.uuid4())
+    first = alice.htmx("post", "/checkins", data={"mood": "2", "client_uuid": key})
+    checkin_id = int(first.headers["X-Checkin-Id"])
+    assert alice.post(f"/checkins/{checkin_id}/delete").status_code == 303
+    replay = alice.htmx("post", "/checkins", data={"mood": "2", "client_uuid": key})
+    assert replay.status_code == 200  # already handled: the outbox may drop it
+    assert "You deleted this check-in earlier" in text(replay)
+    assert 'hx-swap-oob="innerHTML"' in replay.get_data(as_text=True)  # said in #flashes
+    assert rows(app, MoodCheckin) == 0
+    without_js = alice.post("/checkins", data={"mood": "2", "client_uuid": key})
+    assert without_js.status_code == 200 and rows(app, MoodCheckin) == 0
+
+
+def test_a_deleted_id_sent_with_other_answers_is_a_conflict(app, alice):
+    key = str(uuid.uuid4())
+    first = alice.htmx("post", "/checkins", data={"mood": "2", "client_uuid": key})
+    alice.post(f"/checkins/{first.headers['X-Checkin-Id']}/delete")
+    other = alice.htmx("post", "/checkins", data={"mood": "5", "client_uuid": key})
+    assert other.status_code == 422
+    assert "already saved with other answers" in text(other)
+    assert rows(app, MoodCheckin) == 0
+
+
+def test_the_tombstone_keeps_no_mood_or_note(app, alice, alice_id):
+    checkin_id = make_checkin(app, alice_id, mood=1, note="a very private note")
+    alice.post(f"/checkins/{checkin_id}/delete")
+    with app.app_context():
+        tombstones = db.session.execute(select(DeletedCheckin)).scalars().all()
+        assert len(tombstones) == 1
+        assert "private" not in repr([vars(t) for t in tombstones])
+
+
+# --- The check-in id travels as an Idempotency-Key header too (OFF-01) --------------------
+
+
+def test_an_idempotency_key_that_matches_the_form_is_accepted(app, alice):
+    key = str(uuid.uuid4())
+    response = alice.htmx("post", "/checkins", data={"mood": "4", "client_uuid": key},
+                          headers={"Idempotency-Key": key.upper()})
+    assert response.status_code == 201 and rows(app, MoodCheckin) == 1
+
+
+def test_an_idempotency_key_that_names_another_check_in_is_refused(app, alice):
+    response = alice.htmx("post", "/checkins", data={"mood": "4", "client_uuid": str(uuid.uuid4())},
+                          headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert response.status_code == 422
+    assert "Idempotency-Key differ" in text(response)
+    assert rows(app, MoodCheckin) == 0

@@ -9,6 +9,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -47,6 +48,19 @@ def parse_client_time(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else None
+
+
+class NewCheckinForm(FlaskForm):
+    """A form that makes a new check-in, with the id the phone (or the server) gave it."""
+
+    client_uuid = HiddenField(default=new_client_uuid, validators=[_valid_uuid])
+
+    def refused(self, reason: str, field: Field | None = None) -> NewCheckinForm:
+        """Show why the check-in wasn't saved, and give the form a new id: the next try is
+        a new check-in, not a replay of the refused one."""
+        (field or self.client_uuid).errors.append(reason)
+        self.client_uuid.data = new_client_uuid()
+        return self
 
 
 class EmotionsField(SelectMultipleField):
@@ -90,7 +104,7 @@ class DetailFields(FlaskForm):
         }
 
 
-class QuickCheckinForm(FlaskForm):
+class QuickCheckinForm(NewCheckinForm):
     """The one-tap mood check-in on Today. The mood comes from the button tapped."""
 
     mood = IntegerField(
@@ -100,7 +114,6 @@ class QuickCheckinForm(FlaskForm):
             NumberRange(1, 5, "Mood is a number from 1 to 5."),
         ],
     )
-    client_uuid = HiddenField(default=new_client_uuid, validators=[_valid_uuid])
     client_created_at = HiddenField()
 
     def validate_client_uuid(self, field: HiddenField) -> None:
@@ -124,7 +137,7 @@ class DetailsForm(DetailFields):
         return CheckinInput(mood=checkin.mood, day=checkin.local_date, **self._details())
 
 
-class CheckinForm(DetailFields):
+class CheckinForm(DetailFields, NewCheckinForm):
     """A whole check-in: for editing, and for adding one to an earlier day."""
 
     mood = RadioField(
@@ -134,7 +147,6 @@ class CheckinForm(DetailFields):
         validate_choice=False,
     )
     day = DateField("Day", validators=[InputRequired("Choose a day.")])
-    client_uuid = HiddenField(default=new_client_uuid, validators=[_valid_uuid])
 
     def validate_mood(self, field: RadioField) -> None:
         if field.data not in {str(k) for k in MOODS}:

@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 
 from webapp.checkins import services
 from webapp.checkins.feelings import EMOTION_LABELS, ENERGY, MOODS
-from webapp.checkins.forms import CheckinForm, DetailsForm, QuickCheckinForm, new_client_uuid
+from webapp.checkins.forms import CheckinForm, DetailsForm, QuickCheckinForm
 from webapp.forms import ConfirmForm
 from webapp.htmx import is_htmx
 from webapp.models import MoodCheckin
 from webapp.ownership import get_owned_or_404
-from webapp.rendering import render_form, render_page
+from webapp.rendering import form_status, render_form, render_page
 from webapp.timezones import local_today
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
@@ -28,16 +28,17 @@ def _share_the_words(state: BlueprintSetupState) -> None:
 
 
 def _panel(form: QuickCheckinForm | None = None, *, saved: MoodCheckin | None = None,
-           details: DetailsForm | None = None, status: int = 200):
+           details: DetailsForm | None = None, status: int = 200, headers: dict | None = None):
     """Today's check-in panel (with today's list, out of band) for htmx; without JS, a page
     holding the same panel."""
     if saved is not None and details is None:
         details = DetailsForm(formdata=None)
-    return render_page(
+    body, status = render_page(
         "checkins/checkin.html", fragment="checkins/partials/panel_response.html", status=status,
         todays=services.todays_checkins(current_user),
         form=form or QuickCheckinForm(formdata=None), saved=saved, details=details,
     )
+    return body, status, headers or {}
 
 
 @bp.post("")
@@ -55,15 +56,12 @@ def create():
         flash(str(handled), "info")
         return _panel()
     except (services.CheckinConflict, services.InvalidCheckin) as problem:
-        form.mood.errors.append(str(problem))
-        form.client_uuid.data = new_client_uuid()  # the next tap is a new check-in
-        return _panel(form, status=422)
+        return _panel(form.refused(str(problem)), status=422)
     saved_as = {"X-Checkin-Id": str(checkin.id)}  # a replay learns the id it was saved as
-    if not is_htmx():
-        flash(f"Saved. You're feeling {MOODS[checkin.mood]}.", "success")
-        return redirect(url_for("checkins.details", checkin_id=checkin.id), code=303), saved_as
-    body, _ = _panel(saved=checkin)
-    return body, 201 if created else 200, saved_as
+    if is_htmx():
+        return _panel(saved=checkin, status=201 if created else 200, headers=saved_as)
+    flash(f"Saved. You're feeling {MOODS[checkin.mood]}.", "success")
+    return redirect(url_for("checkins.details", checkin_id=checkin.id), code=303), saved_as
 
 
 @bp.route("/<id:checkin_id>/details", methods=["GET", "POST"])
@@ -82,7 +80,7 @@ def details(checkin_id: int):
         else:
             flash(THANKS, "success")
             return _panel() if is_htmx() else redirect(url_for("today.index"), code=303)
-    return _panel(saved=checkin, details=form, status=422 if form.is_submitted() else 200)
+    return _panel(saved=checkin, details=form, status=form_status(form))
 
 
 @bp.get("")
@@ -113,8 +111,7 @@ def new():
         try:
             services.record_checkin(current_user, form.client_uuid.data, form.checkin_input())
         except (services.CheckinConflict, services.InvalidCheckin) as problem:
-            form.day.errors.append(str(problem))
-            form.client_uuid.data = new_client_uuid()
+            form.refused(str(problem), field=form.day)
         except services.CheckinWasDeleted as handled:
             flash(str(handled), "info")
             return redirect(url_for("checkins.history"), code=303)
