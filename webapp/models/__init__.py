@@ -2,10 +2,38 @@
 
 from webapp.models.base import Base, UTCDateTime, now_utc
 from webapp.models.checkin import CheckinEmotion, DeletedCheckin, MoodCheckin
+from webapp.models.progress import (
+    Activity,
+    Contact,
+    PracticeAttempt,
+    PracticeQuestion,
+    Skill,
+    WeeklyGoal,
+    WeeklyReview,
+)
+from webapp.models.search import (
+    Application,
+    JournalEntry,
+    StageChange,
+    ThoughtRecord,
+    application_skills,
+)
 from webapp.models.selfcare import SelfCareHabit, SelfCareLog
 from webapp.models.user import LoginFailure, LoginSession, PasswordReset, User
 
 __all__ = [
+    "Activity",
+    "Application",
+    "Contact",
+    "JournalEntry",
+    "PracticeAttempt",
+    "PracticeQuestion",
+    "Skill",
+    "StageChange",
+    "ThoughtRecord",
+    "WeeklyGoal",
+    "WeeklyReview",
+    "application_skills",
     "Base",
     "CheckinEmotion",
     "DeletedCheckin",
