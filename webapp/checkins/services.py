@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 
 from webapp.checkins.feelings import EMOTION_KEYS, ENERGY, MOODS, NOTE_MAX
 from webapp.clock import now_utc
@@ -285,25 +285,34 @@ class HistoryPage:
     has_next: bool
 
 
+def _newest_days(model: type[MoodCheckin | SelfCareLog], user: User, limit: int) -> list[date]:
+    """The user's `limit` latest days with a row of `model`, newest first."""
+    return list(
+        db.session.scalars(
+            select(model.local_date)
+            .where(model.user_id == user.id)
+            .distinct()
+            .order_by(model.local_date.desc())
+            .limit(limit)
+        )
+    )
+
+
 def history(user: User, page: int = 1, per_page: int = 14) -> HistoryPage:
     """Days with a check-in or self-care, newest first, `per_page` days a page.
 
-    Three queries whatever the page size: the days, their check-ins (with emotions, loaded
-    together), and their self-care.
+    Four queries whatever the page size or the years of data: the newest days of each
+    kind, their check-ins (with emotions, loaded together), and their self-care.
     """
     page = max(page, 1)
-    days_query = union(
-        select(MoodCheckin.local_date.label("day")).where(MoodCheckin.user_id == user.id),
-        select(SelfCareLog.local_date.label("day")).where(SelfCareLog.user_id == user.id),
-    ).subquery()
-    day_list = list(
-        db.session.scalars(
-            select(days_query.c.day)
-            .order_by(days_query.c.day.desc())
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-        )
-    )
+    # The page's days are among the newest `wanted` days of each kind, and each of those
+    # is an index range read backwards from today, so years of older rows cost nothing;
+    # a UNION of every day the user ever had would be sorted in full on every page.
+    wanted = page * per_page + 1
+    day_list = sorted(
+        set(_newest_days(MoodCheckin, user, wanted)) | set(_newest_days(SelfCareLog, user, wanted)),
+        reverse=True,
+    )[(page - 1) * per_page: wanted]
     has_next = len(day_list) > per_page
     day_list = day_list[:per_page]
     if not day_list:
