@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,13 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def ratelimit_storage_uri(environ: Mapping[str, str]) -> str:
+    """Where rate-limit counts live: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory."""
+    # The job queue's Redis is shared by every process already, so limits can use it too.
+    # gunicorn.conf.py repeats this choice to pick its workers; a unit test keeps them equal.
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
 
 
 def normalise_database_url(url: str) -> str:
@@ -71,7 +79,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = True
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # memory:// is right only inside one process: gunicorn.conf.py refuses more (FLK-08).
+    RATELIMIT_STORAGE_URI = ratelimit_storage_uri(os.environ)
+    # Redis down: count in this process for a while rather than answer 500 to everyone
+    # (the per-account sign-in throttle lives in the database regardless).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     # Failed logins per account per hour before the account answers 429 (SEC-05).
