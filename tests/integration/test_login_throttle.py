@@ -9,17 +9,19 @@ only the per-account counting is tested. The clock is frozen; tests move it by h
 import hashlib
 import itertools
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 import time_machine
 from itsdangerous import Signer
 from sqlalchemy import select, text
 
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import ON_POSTGRES, PASSWORD, sign_in
 from tests.factories import make_login_failures
-from webapp import mail
+from webapp import create_app, mail
 from webapp.auth import devices
-from webapp.auth.services import account_key
+from webapp.auth.services import TooManyFailures, account_key, authenticate
+from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import LoginFailure
 
@@ -241,3 +243,37 @@ def test_a_new_email_or_a_password_reset_makes_the_browser_a_known_device(app, a
             "password": "a fresh start today", "confirm": "a fresh start today"})
         assert reset.status_code == 303
         assert attempt(stranger, new_email, "a fresh start today").status_code == 303
+
+
+def test_guesses_sent_at_the_same_moment_take_turns(app, tmp_path):
+    """Twelve wrong passwords at once, as from twelve workers: five are checked and the
+    rest wait, because each is counted before its hash (on PostgreSQL under a lock)."""
+    if not ON_POSTGRES:  # in-memory SQLite is one shared connection; a file has real writers
+        class FileDatabase(TestConfig):
+            SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'race.db'}"
+
+        app = create_app(FileDatabase)
+        with app.app_context():
+            db.create_all()
+    start = threading.Barrier(12)
+    outcomes = []
+
+    def guess():
+        with app.app_context():
+            start.wait()
+            try:
+                outcomes.append(authenticate(ALICE, "not the password", device=None))
+            except TooManyFailures:
+                outcomes.append("wait")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(None) == 5 and outcomes.count("wait") == 7
+    if not ON_POSTGRES:
+        with app.app_context():
+            db.engine.dispose()
