@@ -5,12 +5,12 @@ Call these inside an app context; each returns the object it made, committed."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from webapp.auth import services as auth_services
 from webapp.checkins import services as checkins
 from webapp.extensions import db
-from webapp.models import MoodCheckin, SelfCareHabit, User
+from webapp.models import LoginFailure, MoodCheckin, SelfCareHabit, User
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_today
 
@@ -25,6 +25,17 @@ def make_user(email: str | None = None, *, name: str = "Test", timezone: str = "
     return auth_services.register_user(
         email=email, display_name=name, password=password, timezone=timezone
     )
+
+
+def make_login_failures(email: str, times: list[datetime], *,
+                        device_nonce: str | None = None) -> None:
+    """Wrong passwords for `email` at these times, from an unknown browser or from the
+    device cookie with `device_nonce`: someone guessing elsewhere, without the minutes of
+    argon2 and waiting it would take over HTTP. Keyed exactly as sign-in keys them."""
+    key = auth_services.account_key(email)
+    db.session.add_all([LoginFailure(account_key=key, device_nonce=device_nonce, failed_at=at)
+                        for at in times])
+    db.session.commit()
 
 
 def user_by_id(user_id: int) -> User:
