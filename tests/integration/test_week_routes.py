@@ -128,6 +128,19 @@ def test_one_tap_with_htmx_answers_the_live_fragment_with_the_bar_moved(app, ali
     assert len(response.get_data()) < 6 * 1024
 
 
+def test_the_tap_answer_stays_small_on_a_very_busy_week(app, alice_id, alice):
+    """PERF-02's worst case: the fragment lists at most ACTIVITIES_SHOWN activities, each
+    with a note as long as it may be, and still fits in 20 KB."""
+    for _ in range(week.ACTIVITIES_SHOWN + 5):
+        with_alice(app, alice_id, lambda u: factories.make_activity(u, day=MONDAY, note="n" * 200))
+    response = alice.htmx("post", "/week/activities", data={"kind": "learning", "note": "m" * 200})
+    assert response.status_code == 201
+    body = text(response)
+    assert body.count('class="activity-item"') == week.ACTIVITIES_SHOWN
+    assert f"Showing the latest {week.ACTIVITIES_SHOWN}." in body
+    assert len(response.get_data()) <= 20 * 1024, len(response.get_data())
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

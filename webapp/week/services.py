@@ -27,8 +27,9 @@ NOTE_MAX = 200  # Activity.note is a String(200)
 ANSWER_MAX = 2000
 # The earliest day an activity may be logged on (as for check-ins).
 EARLIEST_DAY = date(2000, 1, 1)
-# The Week page lists this many of the week's activities, newest first.
-ACTIVITIES_SHOWN = 50
+# The Week page lists this many of the week's activities, newest first: enough for a busy
+# week, and the htmx answer to a tap stays under PERF-02's 20 KB even with long notes.
+ACTIVITIES_SHOWN = 20
 REVIEWS_PER_PAGE = 10
 
 
