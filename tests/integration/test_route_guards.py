@@ -19,6 +19,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from tests import factories
 from tests.conftest import PASSWORD
 from tests.integration.guards_support import (
     CANARY,
@@ -77,6 +78,13 @@ ROUTE_CLASSES: dict[str, str] = {
     "selfcare.rename": "owner",
     "selfcare.archive": "owner",
     "selfcare.restore": "owner",
+    "week.index": "owner",
+    "week.log_activity": "owner",
+    "week.delete_activity": "owner",
+    "week.goals": "owner",
+    "week.review": "owner",
+    "week.reviews": "owner",
+    "week.read_review": "owner",
     "account.more": "owner",
     "account.profile": "owner",
     "account.change_password": "owner",
@@ -103,6 +111,9 @@ def route_class(endpoint: str) -> str:
 OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "checkin_id": new_checkin,
     "habit_id": new_habit,
+    "activity_id": lambda user: factories.make_activity(user).id,
+    # A week named by its Monday: one the user reviewed, so someone else gets a 404.
+    "week_start": lambda user: factories.make_review(user).week_start,
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
 }
@@ -132,6 +143,15 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "selfcare.done": lambda: {"done": "1"},
     "selfcare.habits": lambda: {"name": "Written by someone else"},
     "selfcare.rename": lambda: {"name": "Renamed by someone else"},
+    "week.log_activity": lambda: {"kind": "networking", "note": "someone else's coffee"},
+    "week.goals": lambda: {
+        "applications_target": "9", "networking_target": "9", "learning_target": "9",
+        "rest_days": "0",
+    },
+    "week.review": lambda: {
+        "went_well": "written by someone else", "applications_target": "9",
+        "networking_target": "9", "learning_target": "9", "rest_days": "0",
+    },
     "account.profile": lambda: {"display_name": "Renamed", "timezone": "UTC"},
     "account.change_password": lambda: {
         "current_password": PASSWORD, "new_password": "a different walk home at dusk",

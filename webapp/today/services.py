@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from webapp.checkins.services import TodaysCheckins, todays_checkins
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
+from webapp.week import services as week
+from webapp.week.weeks import week_start_of
 
 
 @dataclass
@@ -14,6 +16,7 @@ class TodayView:
     todays: TodaysCheckins
     habits: list[SelfCareHabit]
     done_habit_ids: set[int]
+    week_progress: week.WeekProgress
 
 
 def today_view(user: User) -> TodayView:
@@ -23,4 +26,5 @@ def today_view(user: User) -> TodayView:
         todays=todays,
         habits=selfcare.habits(user),
         done_habit_ids=selfcare.habits_done_on(user, todays.today),
+        week_progress=week.week_progress(user, week_start_of(todays.today)),
     )
