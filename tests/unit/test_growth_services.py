@@ -299,3 +299,9 @@ def test_progress_stays_within_0_and_100(user):
     db.session.rollback()
     db.session.refresh(skill)
     assert skill.progress == 100
+
+
+def test_the_question_in_hand_shows_the_practice_just_saved(user, today):
+    made = question(user, "q")
+    services.record_practice(user, made, 3, today)
+    assert (made.last_rating, made.last_practised_on, made.times_practised) == (3, today, 1)

@@ -45,6 +45,20 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.not_a_number) from error
 
 
+class DayField(DateField):
+    """A date field whose complaint about something that isn't a date is in our words."""
+
+    def __init__(self, *args, not_a_date: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.not_a_date = not_a_date
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.not_a_date) from error
+
+
 def progress_field(label: str, *validators) -> WholeNumberField:
     return WholeNumberField(
         label,
@@ -127,8 +141,10 @@ class PracticeForm(FlaskForm):
         validators=[InputRequired("Choose how it went, from 1 to 5.")],
         validate_choice=False,
     )
-    practised_on = DateField(
-        "Day you practised", validators=[InputRequired("Choose the day you practised.")]
+    practised_on = DayField(
+        "Day you practised",
+        validators=[InputRequired("Choose the day you practised.")],
+        not_a_date="Choose the day you practised.",
     )
 
     def __init__(self, *args, today: date, **kwargs) -> None:

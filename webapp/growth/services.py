@@ -292,6 +292,8 @@ def record_practice(user: User, question: PracticeQuestion, rating: int,
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    # The UPDATE went around the loaded object: read the new values on next use.
+    db.session.expire(question, ["times_practised", "last_rating", "last_practised_on"])
     return attempt
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -16,6 +16,7 @@ from wtforms.validators import (
 )
 
 from webapp.forms import options
+from webapp.growth.forms import DayField
 from webapp.models import Contact
 from webapp.people.services import (
     HOW_TO_REACH_MAX,
@@ -66,8 +67,9 @@ class ContactForm(FlaskForm):
         default="",
         validate_choice=False,
     )
-    last_contacted_on = DateField(
-        "Last in touch (optional)", validators=[Optional()], render_kw={"min": "2000-01-01"}
+    last_contacted_on = DayField(
+        "Last in touch (optional)", validators=[Optional()],
+        not_a_date="Choose a day, or leave it empty.",
     )
     notes = TextAreaField(
         "Notes (optional)",
