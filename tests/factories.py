@@ -10,17 +10,23 @@ from datetime import date, datetime, timedelta
 from webapp.auth import services as auth_services
 from webapp.checkins import services as checkins
 from webapp.extensions import db
+from webapp.growth import services as growth
 from webapp.models import (
     Activity,
     Application,
+    Contact,
     LoginFailure,
     MoodCheckin,
+    PracticeAttempt,
+    PracticeQuestion,
     SelfCareHabit,
+    Skill,
     StageChange,
     User,
     WeeklyGoal,
     WeeklyReview,
 )
+from webapp.people import services as people
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_today
 from webapp.week import services as week
@@ -174,3 +180,45 @@ def seed_weeks(user: User, weeks: int = 8) -> None:
             make_application(user, f"Company {back}-{n}", applied_on=day)
         if back and back % 4:
             make_review(user, start, tailoring="Two of three letters were tailored")
+
+
+# --- Growth and People ------------------------------------------------------------------------
+
+
+def make_skill(user: User, name: str | None = None, **fields) -> Skill:
+    """A skill or course of `user` (planned, 0% unless `fields` say otherwise), its name
+    holding the canary unless one is given."""
+    data = growth.SkillInput(name=name or f"{CANARY} skill {uuid.uuid4().hex[:6]}", **fields)
+    return growth.add_skill(user, data)
+
+
+def make_question(user: User, text: str | None = None, *, source: str = "own",
+                  application_id: int | None = None) -> PracticeQuestion:
+    """An interview question in `user`'s bank, holding the canary unless text is given."""
+    text = text or f"{CANARY} Tell me about a time you changed your mind? {uuid.uuid4().hex[:6]}"
+    return growth.add_question(user, text, source=source, application_id=application_id)
+
+
+def practise(user: User, question: PracticeQuestion, rating: int,
+             day: date | None = None) -> PracticeAttempt:
+    """One practice of the question, rated 1-5, on `day` (the user's today by default)."""
+    return growth.record_practice(user, question, rating, day or local_today(user.timezone))
+
+
+def make_contact(user: User, name: str | None = None, **fields) -> Contact:
+    """Someone in `user`'s support network, named with the canary unless a name is given."""
+    data = people.ContactInput(name=name or f"{CANARY} friend {uuid.uuid4().hex[:6]}", **fields)
+    return people.add_contact(user, data)
+
+
+def make_feedback_application(user: User, skill: Skill, *, company: str = "Northwind",
+                              role: str = "Data analyst") -> Application:
+    """An application whose feedback named `skill` as one to improve. Written straight to
+    the tables: tagging skills from feedback belongs to the applications blueprint, which
+    can replace this with its own service."""
+    application = Application(user_id=user.id, company=company, role=role, stage="rejected",
+                              reached=3, feedback="More depth in SQL would help.")
+    application.skills_to_improve.append(skill)
+    db.session.add(application)
+    db.session.commit()
+    return application

@@ -20,7 +20,9 @@ from webapp.auth import services as auth_services
 from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
+from webapp.growth.demo import add_demo_growth
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
+from webapp.people.demo import add_demo_people
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_noon, local_today
 from webapp.week.demo import add_demo_weeks
@@ -145,6 +147,8 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
     weeks = add_demo_weeks(user, days)
     click.echo(f"Added {weeks['goals']} weekly goals, {weeks['activities']} networking and "
                f"learning sessions and {weeks['reviews']} weekly reviews.")
+    learning, networking = add_demo_growth(user, days), add_demo_people(user, days)
+    click.echo(f"Added {learning} learning sessions and {networking} networking conversations.")
 
 
 def _demo_password(name: str, email: str) -> str:

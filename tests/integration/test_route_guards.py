@@ -92,6 +92,22 @@ ROUTE_CLASSES: dict[str, str] = {
     "auth.reauth": "owner",
     "account.sessions": "owner",
     "account.sign_out_others": "owner",
+    "growth.index": "owner",
+    "growth.new_skill": "owner",
+    "growth.edit_skill": "owner",
+    "growth.delete_skill": "owner",
+    "growth.progress": "owner",
+    "growth.log_session": "owner",
+    "growth.questions": "owner",
+    "growth.edit_question": "owner",
+    "growth.delete_question": "owner",
+    "growth.practise": "owner",
+    "growth.practise_next": "owner",
+    "people.index": "owner",
+    "people.new": "owner",
+    "people.edit": "owner",
+    "people.delete": "owner",
+    "people.reached_out": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -114,6 +130,9 @@ OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "activity_id": lambda user: factories.make_activity(user).id,
     # A week named by its Monday: one the user reviewed, so someone else gets a 404.
     "week_start": lambda user: factories.make_review(user).week_start,
+    "skill_id": lambda user: factories.make_skill(user).id,
+    "question_id": lambda user: factories.make_question(user).id,
+    "contact_id": lambda user: factories.make_contact(user).id,
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
 }
@@ -157,6 +176,17 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
         "current_password": PASSWORD, "new_password": "a different walk home at dusk",
     },
     "account.change_email": lambda: {"email": "moved@example.com", "current_password": PASSWORD},
+    "growth.new_skill": lambda: {"name": "Written by someone else", "status": "active",
+                                 "progress": "40"},
+    "growth.edit_skill": lambda: {"name": "Renamed by someone else", "status": "done",
+                                  "progress": "90"},
+    "growth.progress": lambda: {"progress": "77"},
+    "growth.questions": lambda: {"question": "Written by someone else?"},
+    "growth.edit_question": lambda: {"question": "Reworded by someone else?"},
+    "growth.practise": lambda: {"rating": "2", "practised_on": "2024-01-02"},
+    "people.new": lambda: {"name": "Mallory", "relation": "friend"},
+    "people.edit": lambda: {"name": "Renamed by someone else", "relation": "mentor"},
+    "people.reached_out": lambda: {"networking": "1"},
 }
 
 
