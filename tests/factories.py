@@ -7,10 +7,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from webapp.applications import flow
+from webapp.applications import services as applications
+from webapp.applications.words import SMALL_WIN
 from webapp.auth import services as auth_services
 from webapp.checkins import services as checkins
 from webapp.extensions import db
-from webapp.models import MoodCheckin, SelfCareHabit, User
+from webapp.models import Application, Contact, JournalEntry, MoodCheckin, SelfCareHabit, User
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_today
 
@@ -77,3 +80,51 @@ def seed_a_month(user: User, days: int = 30) -> None:
         for position, habit in enumerate(habits):
             if (back + position) % 3:
                 mark_done(user, habit, day)
+
+
+# --- The job search -----------------------------------------------------------------------
+
+
+def make_application(user: User, company: str | None = None, role: str = "Designer", *,
+                     stage: str = "applied", applied_on: date | None = None,
+                     **details) -> Application:
+    """One of the user's applications, added as a person would (saved or applied; the
+    company holds the canary unless one is given). Any other ApplicationInput field may be
+    given too."""
+    data = applications.ApplicationInput(
+        company=company or f"{CANARY} Co", role=role, applied_on=applied_on, **details
+    )
+    return applications.create_application(user, data, stage=stage)
+
+
+def move(user: User, application: Application, *stages: str, day: date | None = None) -> None:
+    """Move the application through `stages`, in order, each on `day` (today by default)."""
+    for stage in stages:
+        applications.move_application(user, application, stage,
+                                      day or local_today(user.timezone))
+
+
+def make_reflection(user: User, application: Application | None = None, *,
+                    stage_reached: str = "interview", day: date | None = None) -> JournalEntry:
+    """A rejection flow begun on `application` (a new one by default): the application is
+    marked rejected and step 1 is answered."""
+    application = application or make_application(user)
+    happened = flow.Happened(stage_reached=stage_reached, day=day or local_today(user.timezone))
+    return flow.start_reflection(user, application, happened)
+
+
+def make_small_win(user: User, title: str, day: date | None = None) -> JournalEntry:
+    """A journal entry of the kind "small win" (the journal issue will add a service)."""
+    entry = JournalEntry(user_id=user.id, kind=SMALL_WIN, title=title, body="",
+                         entry_date=day or local_today(user.timezone))
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def make_contact(user: User, name: str = "Sam", **fields) -> Contact:
+    """Someone in the user's support network (People will add a service)."""
+    contact = Contact(user_id=user.id, name=name, **fields)
+    db.session.add(contact)
+    db.session.commit()
+    return contact
