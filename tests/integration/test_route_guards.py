@@ -27,8 +27,10 @@ from tests.integration.guards_support import (
     counting_statements,
     describe_changes,
     methods_of,
+    new_application,
     new_checkin,
     new_habit,
+    new_reflection,
     owned_snapshot,
     rule_id,
     rules_of,
@@ -84,6 +86,19 @@ ROUTE_CLASSES: dict[str, str] = {
     "auth.reauth": "owner",
     "account.sessions": "owner",
     "account.sign_out_others": "owner",
+    "applications.index": "owner",
+    "applications.new": "owner",
+    "applications.detail": "owner",
+    "applications.edit": "owner",
+    "applications.delete": "owner",
+    "applications.move": "owner",
+    "applications.mark_no_reply": "owner",
+    "applications.rejected": "owner",
+    "applications.rejection": "owner",
+    "applications.reflection": "owner",
+    "applications.save_step": "owner",
+    "applications.feedback": "owner",
+    "applications.feedback_asked": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -103,6 +118,10 @@ def route_class(endpoint: str) -> str:
 OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "checkin_id": new_checkin,
     "habit_id": new_habit,
+    "application_id": new_application,
+    "reflection_id": new_reflection,
+    # Not an object: which step of the rejection flow. One that writes when saved.
+    "step": lambda user: "thought",
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
 }
@@ -137,6 +156,17 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
         "current_password": PASSWORD, "new_password": "a different walk home at dusk",
     },
     "account.change_email": lambda: {"email": "moved@example.com", "current_password": PASSWORD},
+    "applications.new": lambda: {"company": "Written by someone else", "role": "Spy"},
+    "applications.edit": lambda: {"company": "Renamed by someone else", "role": "Spy"},
+    "applications.delete": lambda: {"with_reflections": "y"},
+    "applications.move": lambda: {"stage": "offer", "day": "2024-01-02"},
+    "applications.rejected": lambda: {"stage_reached": "interview", "day": "2024-01-02"},
+    "applications.rejection": lambda: {
+        "application": "new", "company": "Someone else's", "role": "Spy",
+        "stage_reached": "applied", "day": "2024-01-02",
+    },
+    "applications.save_step": lambda: {"thought": "written by someone else", "belief_before": "90"},
+    "applications.feedback": lambda: {"feedback": "someone else's words", "skills": "Spying"},
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webapp.applications import services as applications
+from webapp.applications.services import SearchToday
 from webapp.checkins.services import TodaysCheckins, todays_checkins
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
@@ -14,6 +16,7 @@ class TodayView:
     todays: TodaysCheckins
     habits: list[SelfCareHabit]
     done_habit_ids: set[int]
+    search: SearchToday
 
 
 def today_view(user: User) -> TodayView:
@@ -23,4 +26,5 @@ def today_view(user: User) -> TodayView:
         todays=todays,
         habits=selfcare.habits(user),
         done_habit_ids=selfcare.habits_done_on(user, todays.today),
+        search=applications.today_summary(user),
     )
