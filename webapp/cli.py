@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from webapp.applications.demo import add_demo_search
 from webapp.auth import services as auth_services
 from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
@@ -115,7 +116,8 @@ def _copy_into(target: Path) -> tuple[str, int]:
 @click.option("--force", is_flag=True,
               help="Add made-up history even to an account demo-data did not create.")
 def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> None:
-    """Create (or top up) a demo account with DAYS days of varied check-ins and self-care.
+    """Create (or top up) a demo account with DAYS days of varied check-ins and self-care,
+    and (once) a job search of about sixty applications over those days.
 
     A new account's password is read from ONWARD_DEMO_PASSWORD, or asked for when that is
     unset. Safe to run again: the same account is reused and nothing is added twice. An
@@ -140,6 +142,9 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
         click.echo(f"Topping up {email}." if user.is_demo else f"Topping up {email} (--force).")
     added = add_demo_history(user, days)
     click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
+    searched = add_demo_search(user, days)
+    click.echo(f"Added a job search of {searched} applications." if searched else
+               "The job search was there already.")
 
 
 def _demo_password(name: str, email: str) -> str:

@@ -535,3 +535,32 @@ def test_pages_stay_within_the_query_budget_with_a_long_search(app, alice, alice
             if len(statements) > QUERY_BUDGET:
                 over.append(statement_report(statements, f"{'htmx ' if htmx else ''}GET {url}"))
     assert not over, "\n".join(over)
+
+
+# --- Demo data -----------------------------------------------------------------------------
+
+
+def test_demo_data_adds_a_realistic_search_once(app):
+    from tests.integration.test_platform import DEMO_ENV
+
+    runner = app.test_cli_runner()
+    args = ["demo-data", "--email", "demo@example.com", "--days", "120"]
+    first = runner.invoke(args=args, env=DEMO_ENV)
+    assert first.exit_code == 0, first.output
+    assert "Added a job search of 60 applications." in first.output
+    with app.app_context():
+        stages = dict(db.session.execute(
+            select(Application.stage, func.count()).group_by(Application.stage)).all())
+        reflections = db.session.scalars(select(JournalEntry)).all()
+        done = [r for r in reflections if r.thought_record.completed_at]
+        asked = db.session.scalar(select(func.count()).select_from(Application).where(
+            Application.feedback_requested_on.is_not(None)))
+        skills = db.session.scalar(select(func.count()).select_from(Skill))
+        stage_changes = db.session.scalar(select(func.count()).select_from(StageChange))
+    assert sum(stages.values()) == 60
+    assert {"applied", "rejected", "no_reply"} <= set(stages)
+    assert 1 <= len(done) == len(reflections) <= 12
+    assert asked >= 1 and stage_changes > 60 and skills >= 0
+    second = runner.invoke(args=args, env=DEMO_ENV)
+    assert second.exit_code == 0 and "The job search was there already." in second.output
+    assert count(app, Application) == 60
