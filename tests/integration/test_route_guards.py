@@ -326,10 +326,12 @@ def test_someone_elses_object_is_a_404(app, alice_id, alice, bob, rule):
 
 
 def test_list_views_never_show_someone_elses_rows(app, alice_id, bob):
-    """Alice's note and habit carry a canary; no page of bob's may show it. (One test over
-    all the owner pages without an id: each needs the same two users and nothing else.)"""
+    """Alice's note, habit and application carry a canary; no page of bob's may show it.
+    (One test over all the owner pages without an id: each needs the same two users and
+    nothing else.)"""
     with_user(app, alice_id, new_checkin)
     with_user(app, alice_id, new_habit)
+    with_user(app, alice_id, new_application)
     leaks = [
         url for url in (build_url(app, rule, {}, "GET") for rule in OWNER_LIST_RULES)
         if CANARY in send(bob, "GET", url).get_data(as_text=True)
@@ -341,7 +343,9 @@ def test_the_canary_is_visible_to_its_owner(app, alice_id, alice):
     """The control for the test above: the canary really is rendered for alice."""
     with_user(app, alice_id, new_checkin)
     with_user(app, alice_id, new_habit)
-    for url in (_url("checkins.history"), _url("selfcare.habits")):
+    with_user(app, alice_id, new_application)
+    for url in (_url("checkins.history"), _url("selfcare.habits"), _url("applications.index"),
+                _url("applications.rejection")):
         assert CANARY in alice.get(url).get_data(as_text=True), url
 
 

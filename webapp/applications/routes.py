@@ -3,6 +3,8 @@ rejection flow, and asking for feedback."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     abort,
@@ -37,13 +39,10 @@ from webapp.applications.services import ApplicationProblem
 from webapp.applications.words import (
     EXCITEMENT,
     NEXT_ACTIONS,
-    REACHED_LABELS,
-    REASONS,
     REFLECTION,
     STAGE_EVENTS,
     STAGE_LABELS,
     THINKING_TRAPS,
-    TRAPS,
     steps_to_yes_words,
 )
 from webapp.forms import ConfirmForm
@@ -70,16 +69,18 @@ assert tuple(STEP_FORMS) == flow.STEP_KEYS
 
 @bp.record_once
 def _share_the_words(state: BlueprintSetupState) -> None:
-    """Stage names and the flow's lists, for any page that shows an application."""
+    """Stage names and the flow's lists, for any page that shows an application (Today
+    too); `has_endpoint` lets a page link to People only once People exists."""
     state.app.jinja_env.globals.update(
-        STAGE_LABELS=STAGE_LABELS, STAGE_EVENTS=STAGE_EVENTS, REACHED_LABELS=REACHED_LABELS,
-        EXCITEMENT=EXCITEMENT, REASONS=REASONS, TRAPS=TRAPS, THINKING_TRAPS=THINKING_TRAPS,
-        NEXT_ACTIONS=NEXT_ACTIONS, steps_to_yes_words=steps_to_yes_words,
+        STAGE_LABELS=STAGE_LABELS, STAGE_EVENTS=STAGE_EVENTS, EXCITEMENT=EXCITEMENT,
+        THINKING_TRAPS=THINKING_TRAPS, NEXT_ACTIONS=NEXT_ACTIONS,
+        steps_to_yes_words=steps_to_yes_words,
         has_endpoint=lambda name: name in current_app.view_functions,
     )
 
 
-def _today():
+def _today() -> date:
+    """Today on the signed-in user's calendar (date pickers stop there)."""
     return local_today(current_user.timezone)
 
 
