@@ -5,7 +5,8 @@
 #
 # What it does: a temp database (or BENCH_DATABASE_URL) with 365 days of demo data; Onward
 # under gunicorn as the Procfile runs it, and scripts/bench_hello.py beside it; sign in with
-# curl; wrk against the baseline, Today (GET /) and the htmx check-in (POST /checkins);
+# curl; wrk against the baseline, Today (GET /), the applications list and one application,
+# and the htmx check-in (POST /checkins);
 # a table of req/s and p99, each also as a ratio of the baseline; Today's size on the wire.
 #
 # Settings (environment):
@@ -242,13 +243,22 @@ run_wrk() {  # key server url [extra wrk args...]
   fi
 }
 
-echo "bench: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s, three runs..."
+echo "bench: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s, five runs..."
 run_wrk hello hello "http://127.0.0.1:$HELLO_PORT/"
 
 run_wrk today onward "$BASE/" -H "Cookie: $COOKIE"
 # wrk counts a 302 to /login as success: make sure the cookie still signs in.
 get_page / "$tmp/today.html"
 [ "$PAGE_STATUS" = 200 ] || echo "bench: WARNING: Today answers $PAGE_STATUS after the run, not 200: the numbers may be for a redirect" >&2
+
+# The applications list and one application's page (demo-data gives about sixty, with
+# histories and reflections): neither may grow with the size of the search.
+get_page /applications "$tmp/applications.html"
+[ "$PAGE_STATUS" = 200 ] || die "the applications list answered $PAGE_STATUS, not 200"
+DETAIL=$(grep -o 'href="/applications/[0-9][0-9]*"' "$tmp/applications.html" | head -n 1 | sed 's/href="\(.*\)"/\1/')
+[ -n "$DETAIL" ] || die "no application on the list to measure"
+run_wrk applications onward "$BASE/applications" -H "Cookie: $COOKIE"
+run_wrk application onward "$BASE$DETAIL" -H "Cookie: $COOKIE"
 
 # Sizes on the wire, before the check-in run makes today's list long.
 size_of() {  # accept-encoding path -> bytes as sent (curl does not decode without --compressed)
@@ -298,6 +308,8 @@ row() {  # label key
 }
 row "baseline: hello (bare Flask)" hello
 row "Today: GET /" today
+row "Applications: GET list" applications
+row "One application: GET" application
 row "check-in: POST /checkins" checkin
 echo
 echo "(wrk sends no Accept-Encoding, so the runs above measure uncompressed answers.)"
