@@ -165,7 +165,7 @@ APP_PORT=$(free_port)
 HELLO_PORT=$(free_port)
 while [ "$HELLO_PORT" = "$APP_PORT" ]; do HELLO_PORT=$(free_port); done
 echo "bench: starting Onward on 127.0.0.1:$APP_PORT and the baseline on 127.0.0.1:$HELLO_PORT..."
-start_server onward "$APP_PORT" /login "$APP"
+start_server onward "$APP_PORT" /auth/login "$APP"
 start_server hello "$HELLO_PORT" / "bench_hello:app" --pythonpath scripts
 BASE="http://127.0.0.1:$APP_PORT"
 
@@ -199,14 +199,14 @@ get_page() {  # path output-file
   take_cookie "$tmp/get.h"
 }
 
-status=$(curl -s -A "$UA" -D "$tmp/login-get.h" -o "$tmp/login.html" -w '%{http_code}' "$BASE/login")
-[ "$status" = 200 ] || die "GET /login answered $status"
+status=$(curl -s -A "$UA" -D "$tmp/login-get.h" -o "$tmp/login.html" -w '%{http_code}' "$BASE/auth/login")
+[ "$status" = 200 ] || die "GET /auth/login answered $status"
 take_cookie "$tmp/login-get.h"
 take_csrf "$tmp/login.html"
 status=$(curl -s -A "$UA" -H "Cookie: $COOKIE" -D "$tmp/login-post.h" -o "$tmp/login-post.html" \
   -w '%{http_code}' --data-urlencode "email=$EMAIL" --data-urlencode "password=$PASSWORD" \
-  --data-urlencode "csrf_token=$CSRF" "$BASE/login")
-[ "$status" = 303 ] || die "POST /login answered $status, not 303 (see $tmp/login-post.html)"
+  --data-urlencode "csrf_token=$CSRF" "$BASE/auth/login")
+[ "$status" = 303 ] || die "POST /auth/login answered $status, not 303 (see $tmp/login-post.html)"
 take_cookie "$tmp/login-post.h"
 get_page / "$tmp/today.html"
 [ "$PAGE_STATUS" = 200 ] || die "Today (GET /) answered $PAGE_STATUS after signing in, not 200"
@@ -247,7 +247,7 @@ echo "bench: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s, five runs..."
 run_wrk hello hello "http://127.0.0.1:$HELLO_PORT/"
 
 run_wrk today onward "$BASE/" -H "Cookie: $COOKIE"
-# wrk counts a 302 to /login as success: make sure the cookie still signs in.
+# wrk counts a 302 to /auth/login as success: make sure the cookie still signs in.
 get_page / "$tmp/today.html"
 [ "$PAGE_STATUS" = 200 ] || echo "bench: WARNING: Today answers $PAGE_STATUS after the run, not 200: the numbers may be for a redirect" >&2
 
