@@ -271,6 +271,16 @@ def test_the_timeline_tells_the_story_in_order(user):
         ("stage", "applied"), ("stage", "interview"), ("stage", "rejected"),
         ("reflection", None), ("feedback_requested", None)]
     assert view.unfinished_reflection is not None
+    assert not view.offer_flow  # walked through already
+
+
+def test_a_rejected_application_offers_the_flow_until_it_is_walked_through(user):
+    application = factories.make_application(user)
+    assert not services.application_view(user, application).offer_flow
+    factories.move(user, application, "rejected")
+    assert services.application_view(user, application).offer_flow
+    factories.make_reflection(user, application)
+    assert not services.application_view(user, application).offer_flow
 
 
 @pytest.mark.parametrize("with_reflections", [False, True])

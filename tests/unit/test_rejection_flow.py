@@ -60,6 +60,25 @@ def test_starting_again_takes_up_the_same_reflection_and_re_dates_the_no(user):
     assert application.reached == 2
 
 
+def test_a_later_no_after_a_finished_reflection_gets_its_own(user):
+    application = factories.make_application(user, applied_on=today(user) - timedelta(days=9))
+    first = factories.make_reflection(user, application, day=today(user) - timedelta(days=6))
+    flow.finish(user, first, None)
+    factories.move(user, application, "screening")  # they came back after all...
+    again = flow.start_reflection(user, application, flow.Happened("screening", today(user)))
+    assert again.id != first.id and reflections(user) == 2
+    assert application.stage == "rejected"  # ...and then said no again
+    assert first.thought_record.rejected_on == today(user) - timedelta(days=6)
+
+
+def test_an_unfinished_reflection_is_taken_up_even_after_a_move(user):
+    application = factories.make_application(user, applied_on=today(user) - timedelta(days=9))
+    first = factories.make_reflection(user, application, day=today(user) - timedelta(days=6))
+    factories.move(user, application, "screening")
+    again = flow.start_reflection(user, application, flow.Happened("screening", today(user)))
+    assert again.id == first.id and application.stage == "rejected"
+
+
 def test_a_no_before_the_stage_it_ended_is_refused(user):
     application = factories.make_application(user, applied_on=today(user) - timedelta(days=2))
     with pytest.raises(ApplicationProblem, match="last change"):

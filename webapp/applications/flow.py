@@ -189,13 +189,18 @@ def _title(application: Application) -> str:
 
 def start_reflection(user: User, application: Application, happened: Happened) -> JournalEntry:
     """Mark the application rejected on `happened.day` (or re-date the no it already has)
-    and open a reflection on it with step 1 answered; one it has already is taken up
-    again instead. Raises ApplicationProblem. Commits."""
-    existing = reflection_on(user, application) if application.id is not None else None
-    if existing is not None:
-        save_happened(user, existing, happened)
-        return existing
+    and open a reflection on it with step 1 answered. An unfinished reflection on it is
+    taken up again instead; a finished one stays as it was (a later no gets its own).
+    Raises ApplicationProblem. Commits."""
     _check_happened(user, happened)
+    existing = reflection_on(user, application) if application.id is not None else None
+    if existing is not None and (
+        existing.thought_record is None or existing.thought_record.completed_at is None
+    ):
+        _date_the_no(user, application, happened)
+        _answer_happened(existing, happened)
+        _saved(existing)
+        return existing
     _date_the_no(user, application, happened)
     entry = JournalEntry(
         user_id=user.id, kind=REFLECTION, title=_title(application), body="",
@@ -265,10 +270,14 @@ def save_happened(user: User, entry: JournalEntry, happened: Happened) -> None:
     application = _linked_application(user, entry)
     if application is not None and application.stage == "rejected":
         _date_the_no(user, application, happened)
+    _answer_happened(entry, happened)
+    _saved(entry)
+
+
+def _answer_happened(entry: JournalEntry, happened: Happened) -> None:
     record = _record(entry)
     record.stage_reached = happened.stage_reached
     record.rejected_on = happened.day
-    _saved(entry)
 
 
 def save_not_personal(user: User, entry: JournalEntry, reasons: tuple[str, ...]) -> None:

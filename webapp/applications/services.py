@@ -16,7 +16,7 @@ from webapp.clock import now_utc
 from webapp.extensions import db
 from webapp.models import Application, JournalEntry, StageChange, User
 from webapp.models.search import PIPELINE, STAGES, pipeline_rank
-from webapp.timezones import local_noon, local_today
+from webapp.timezones import local_day, local_noon, local_today
 
 # Column sizes in models/search.py; forms use the same numbers.
 COMPANY_MAX = 120
@@ -392,6 +392,7 @@ class ApplicationView:
     quiet: bool
     feedback_nudge: bool
     today: date
+    offer_flow: bool  # rejected, and no reflection written since the no
 
     @property
     def unfinished_reflection(self) -> JournalEntry | None:
@@ -407,6 +408,7 @@ def application_view(user: User, application: Application) -> ApplicationView:
     their thought records, skills) whatever its history."""
     reflections = reflections_on(user, application)
     today = local_today(user.timezone)
+    no_came = local_day(application.stage_changed_at, user.timezone)
     return ApplicationView(
         application=application,
         timeline=timeline(application, reflections),
@@ -414,6 +416,8 @@ def application_view(user: User, application: Application) -> ApplicationView:
         quiet=is_quiet(application),
         feedback_nudge=feedback_nudge_due(application, today),
         today=today,
+        offer_flow=application.stage == "rejected"
+        and not any(r.entry_date >= no_came for r in reflections),
     )
 
 
