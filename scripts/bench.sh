@@ -5,7 +5,8 @@
 #
 # What it does: a temp database (or BENCH_DATABASE_URL) with 365 days of demo data; Onward
 # under gunicorn as the Procfile runs it, and scripts/bench_hello.py beside it; sign in with
-# curl; wrk against the baseline, Today (GET /) and the htmx check-in (POST /checkins);
+# curl; wrk against the baseline, Today (GET /), the applications list and one application,
+# and the htmx check-in (POST /checkins);
 # a table of req/s and p99, each also as a ratio of the baseline; Today's size on the wire.
 #
 # Settings (environment):
@@ -164,7 +165,7 @@ APP_PORT=$(free_port)
 HELLO_PORT=$(free_port)
 while [ "$HELLO_PORT" = "$APP_PORT" ]; do HELLO_PORT=$(free_port); done
 echo "bench: starting Onward on 127.0.0.1:$APP_PORT and the baseline on 127.0.0.1:$HELLO_PORT..."
-start_server onward "$APP_PORT" /login "$APP"
+start_server onward "$APP_PORT" /auth/login "$APP"
 start_server hello "$HELLO_PORT" / "bench_hello:app" --pythonpath scripts
 BASE="http://127.0.0.1:$APP_PORT"
 
@@ -198,14 +199,14 @@ get_page() {  # path output-file
   take_cookie "$tmp/get.h"
 }
 
-status=$(curl -s -A "$UA" -D "$tmp/login-get.h" -o "$tmp/login.html" -w '%{http_code}' "$BASE/login")
-[ "$status" = 200 ] || die "GET /login answered $status"
+status=$(curl -s -A "$UA" -D "$tmp/login-get.h" -o "$tmp/login.html" -w '%{http_code}' "$BASE/auth/login")
+[ "$status" = 200 ] || die "GET /auth/login answered $status"
 take_cookie "$tmp/login-get.h"
 take_csrf "$tmp/login.html"
 status=$(curl -s -A "$UA" -H "Cookie: $COOKIE" -D "$tmp/login-post.h" -o "$tmp/login-post.html" \
   -w '%{http_code}' --data-urlencode "email=$EMAIL" --data-urlencode "password=$PASSWORD" \
-  --data-urlencode "csrf_token=$CSRF" "$BASE/login")
-[ "$status" = 303 ] || die "POST /login answered $status, not 303 (see $tmp/login-post.html)"
+  --data-urlencode "csrf_token=$CSRF" "$BASE/auth/login")
+[ "$status" = 303 ] || die "POST /auth/login answered $status, not 303 (see $tmp/login-post.html)"
 take_cookie "$tmp/login-post.h"
 get_page / "$tmp/today.html"
 [ "$PAGE_STATUS" = 200 ] || die "Today (GET /) answered $PAGE_STATUS after signing in, not 200"
@@ -242,13 +243,22 @@ run_wrk() {  # key server url [extra wrk args...]
   fi
 }
 
-echo "bench: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s, three runs..."
+echo "bench: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s, five runs..."
 run_wrk hello hello "http://127.0.0.1:$HELLO_PORT/"
 
 run_wrk today onward "$BASE/" -H "Cookie: $COOKIE"
-# wrk counts a 302 to /login as success: make sure the cookie still signs in.
+# wrk counts a 302 to /auth/login as success: make sure the cookie still signs in.
 get_page / "$tmp/today.html"
 [ "$PAGE_STATUS" = 200 ] || echo "bench: WARNING: Today answers $PAGE_STATUS after the run, not 200: the numbers may be for a redirect" >&2
+
+# The applications list and one application's page (demo-data gives about sixty, with
+# histories and reflections): neither may grow with the size of the search.
+get_page /applications "$tmp/applications.html"
+[ "$PAGE_STATUS" = 200 ] || die "the applications list answered $PAGE_STATUS, not 200"
+DETAIL=$(grep -o 'href="/applications/[0-9][0-9]*"' "$tmp/applications.html" | head -n 1 | sed 's/href="\(.*\)"/\1/')
+[ -n "$DETAIL" ] || die "no application on the list to measure"
+run_wrk applications onward "$BASE/applications" -H "Cookie: $COOKIE"
+run_wrk application onward "$BASE$DETAIL" -H "Cookie: $COOKIE"
 
 # Sizes on the wire, before the check-in run makes today's list long.
 size_of() {  # accept-encoding path -> bytes as sent (curl does not decode without --compressed)
@@ -298,6 +308,8 @@ row() {  # label key
 }
 row "baseline: hello (bare Flask)" hello
 row "Today: GET /" today
+row "Applications: GET list" applications
+row "One application: GET" application
 row "check-in: POST /checkins" checkin
 echo
 echo "(wrk sends no Accept-Encoding, so the runs above measure uncompressed answers.)"

@@ -7,6 +7,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
+from webapp.applications import flow
+from webapp.applications import services as applications
+from webapp.applications.words import SMALL_WIN
 from webapp.auth import services as auth_services
 from webapp.checkins import services as checkins
 from webapp.extensions import db
@@ -15,6 +18,7 @@ from webapp.models import (
     Activity,
     Application,
     Contact,
+    JournalEntry,
     LoginFailure,
     MoodCheckin,
     PracticeAttempt,
@@ -142,10 +146,10 @@ def make_review(user: User, week_start: date | None = None, **answers) -> Weekly
     return week.save_review(user, week_start, week.ReviewAnswers(**answers))
 
 
-def make_application(user: User, company: str = "Acme", role: str = "Analyst", *,
-                     applied_on: date | None = None) -> Application:
-    """An application, moved to "applied" on `applied_on` when one is given. Written
-    directly: the applications blueprint (and its service) lands separately."""
+def make_application_row(user: User, company: str = "Acme", role: str = "Analyst", *,
+                         applied_on: date | None = None) -> Application:
+    """An application written straight to the tables, moved to "applied" on `applied_on`
+    when one is given: for week tests that pin dates the service would call future."""
     application = Application(user_id=user.id, company=company, role=role,
                               stage="saved" if applied_on is None else "applied",
                               applied_on=applied_on)
@@ -158,7 +162,7 @@ def make_application(user: User, company: str = "Acme", role: str = "Analyst", *
 
 
 def add_stage_change(user: User, application: Application, stage: str, day: date) -> StageChange:
-    """Record that the application moved to `stage` on `day`."""
+    """Record, straight in the tables, that the application moved to `stage` on `day`."""
     change = StageChange(user_id=user.id, application_id=application.id, stage=stage,
                          changed_on=day)
     application.stage = stage
@@ -177,7 +181,7 @@ def seed_weeks(user: User, weeks: int = 8) -> None:
         for n in range(3):
             day = min(start + timedelta(days=n), local_today(user.timezone))
             make_activity(user, ("networking", "learning")[n % 2], day=day, note=f"week -{back}")
-            make_application(user, f"Company {back}-{n}", applied_on=day)
+            make_application_row(user, f"Company {back}-{n}", applied_on=day)
         if back and back % 4:
             make_review(user, start, tailoring="Two of three letters were tailored")
 
@@ -222,3 +226,43 @@ def make_feedback_application(user: User, skill: Skill, *, company: str = "North
     db.session.add(application)
     db.session.commit()
     return application
+
+
+# --- The job search -----------------------------------------------------------------------
+
+
+def make_application(user: User, company: str | None = None, role: str = "Designer", *,
+                     stage: str = "applied", applied_on: date | None = None,
+                     **details) -> Application:
+    """One of the user's applications, added as a person would (saved or applied; the
+    company holds the canary unless one is given). Any other ApplicationInput field may be
+    given too."""
+    data = applications.ApplicationInput(
+        company=company or f"{CANARY} Co", role=role, applied_on=applied_on, **details
+    )
+    return applications.create_application(user, data, stage=stage)
+
+
+def move(user: User, application: Application, *stages: str, day: date | None = None) -> None:
+    """Move the application through `stages`, in order, each on `day` (today by default)."""
+    for stage in stages:
+        applications.move_application(user, application, stage,
+                                      day or local_today(user.timezone))
+
+
+def make_reflection(user: User, application: Application | None = None, *,
+                    stage_reached: str = "interview", day: date | None = None) -> JournalEntry:
+    """A rejection flow begun on `application` (a new one by default): the application is
+    marked rejected and step 1 is answered."""
+    application = application or make_application(user)
+    happened = flow.Happened(stage_reached=stage_reached, day=day or local_today(user.timezone))
+    return flow.start_reflection(user, application, happened)
+
+
+def make_small_win(user: User, title: str, day: date | None = None) -> JournalEntry:
+    """A journal entry of the kind "small win" (the journal issue will add a service)."""
+    entry = JournalEntry(user_id=user.id, kind=SMALL_WIN, title=title, body="",
+                         entry_date=day or local_today(user.timezone))
+    db.session.add(entry)
+    db.session.commit()
+    return entry

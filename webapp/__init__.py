@@ -92,6 +92,7 @@ class IdConverter(IntegerConverter):
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     from webapp.account.routes import bp as account_bp
+    from webapp.applications.routes import bp as applications_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.core.routes import bp as core_bp
@@ -101,8 +102,8 @@ def register_blueprints(app: Flask) -> None:
     from webapp.today.routes import bp as today_bp
     from webapp.week.routes import bp as week_bp
 
-    for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, week_bp, growth_bp,
-               people_bp, account_bp):
+    for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, applications_bp, week_bp,
+               growth_bp, people_bp, account_bp):
         app.register_blueprint(bp)
 
 

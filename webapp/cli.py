@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from webapp.applications.demo import add_demo_search
 from webapp.auth import services as auth_services
 from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
@@ -119,7 +120,8 @@ def _copy_into(target: Path) -> tuple[str, int]:
               help="Add made-up history even to an account demo-data did not create.")
 def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> None:
     """Create (or top up) a demo account with DAYS days of varied check-ins and self-care,
-    and the weeks they fall in (goals, networking and learning, reviews).
+    and the weeks they fall in (goals, networking and learning, reviews), and (once) a job
+    search of about sixty applications over those days.
 
     A new account's password is read from ONWARD_DEMO_PASSWORD, or asked for when that is
     unset. Safe to run again: the same account is reused and nothing is added twice. An
@@ -144,11 +146,15 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
         click.echo(f"Topping up {email}." if user.is_demo else f"Topping up {email} (--force).")
     added = add_demo_history(user, days)
     click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
+    # Growth first: its skills exist before the search's feedback names some of them.
+    learning, networking = add_demo_growth(user, days), add_demo_people(user, days)
+    click.echo(f"Added {learning} learning sessions and {networking} networking conversations.")
+    searched = add_demo_search(user, days)
+    click.echo(f"Added a job search of {searched} applications." if searched else
+               "The job search was there already.")
     weeks = add_demo_weeks(user, days)
     click.echo(f"Added {weeks['goals']} weekly goals, {weeks['activities']} networking and "
                f"learning sessions and {weeks['reviews']} weekly reviews.")
-    learning, networking = add_demo_growth(user, days), add_demo_people(user, days)
-    click.echo(f"Added {learning} learning sessions and {networking} networking conversations.")
 
 
 def _demo_password(name: str, email: str) -> str:

@@ -100,6 +100,74 @@ def check_growth_and_people(check, submit_empty, ids: dict[str, int]) -> None:
     check("remove someone", f"/people/{ids['contact']}/delete")
 
 
+def give_a_search(live_server: LiveServer, account: Account) -> tuple[int, int]:
+    """Applications at several stages, a quiet one, feedback asked, and a rejection flow
+    begun: (an application's id, the reflection's id)."""
+    today = today_in()
+    with live_server.db():
+        user = factories.user_by_id(account.id)
+        quiet = factories.make_application(
+            user, "Acme & Sons", "Product designer", applied_on=today - timedelta(days=30),
+            contact_name="Jo", contact_email="jo@acme.test", link="https://acme.example/job",
+            excitement=4, resume_tailored=True, notes="Ask about the team.")
+        quiet.feedback_requested_on = today - timedelta(days=12)
+        other = factories.make_application(user, "Globex", "Analyst",
+                                           applied_on=today - timedelta(days=3))
+        factories.move(user, other, "screening")
+        factories.make_small_win(user, "Landed a call with a recruiter")
+        entry = factories.make_reflection(user, factories.make_application(user, "Initech"))
+        return quiet.id, entry.id
+
+
+SEARCH_STEPS = ("happened", "not-personal", "thought", "reframe", "lesson", "feedback", "forward")
+
+
+def search_pages(application_id: int, reflection_id: int) -> list[tuple[str, str]]:
+    """Every page of Applications and the rejection flow, as (label, url)."""
+    pages = [
+        ("applications", "/applications"),
+        ("applications, searched", "/applications?q=acme"),
+        ("an application", f"/applications/{application_id}"),
+        ("log an application", "/applications/new"),
+        ("edit an application", f"/applications/{application_id}/edit"),
+        ("move an application", f"/applications/{application_id}/stage"),
+        ("delete an application", f"/applications/{application_id}/delete"),
+        ("mark rejected", f"/applications/{application_id}/rejected"),
+        ("I got a rejection", "/applications/rejection"),
+        ("ask for feedback", f"/applications/{application_id}/feedback"),
+    ]
+    pages += [(f"reflection, step {step}", f"/applications/reflections/{reflection_id}?step={step}")
+              for step in SEARCH_STEPS]
+    return pages
+
+
+def check_the_search_pages(page: Page, axe_page: Page, live_server: LiveServer,
+                           account: Account) -> dict[str, list[str]]:
+    """axe on every page of Applications, the rejection flow and feedback, and on forms
+    sent back with errors."""
+    application_id, reflection_id = give_a_search(live_server, account)
+    found = {}
+    for label, url in search_pages(application_id, reflection_id):
+        page.goto(url)
+        assert axe_page.goto(url).status < 500, label
+        found[label] = axe_violations(axe_page)
+    axe_page.goto("/applications")
+    axe_page.get_by_role("button", name="Add it").click()
+    expect(axe_page.locator(".error").first).to_be_visible()
+    found["log an application, with errors"] = axe_violations(axe_page)
+    axe_page.goto(f"/applications/reflections/{reflection_id}?step=thought")
+    axe_page.get_by_label("How much do you believe it, from 0 to 100?").fill("500")
+    axe_page.get_by_role("button", name="Save and continue").click()
+    expect(axe_page.locator("#flow-step .error").first).to_be_visible()
+    found["reflection step, with errors (htmx)"] = axe_violations(axe_page)
+    axe_page.goto(f"/applications/reflections/{reflection_id}?step=not-personal")
+    axe_page.get_by_label("The timing was wrong for them").check()
+    axe_page.get_by_role("button", name="Save").click()
+    expect(axe_page.locator(".reminder")).to_be_visible()
+    found["reflection step 2, the reminder"] = axe_violations(axe_page)
+    return found
+
+
 def tap_mood(page: Page, word: str) -> None:
     page.get_by_role("button", name=f"Mood: {word}", exact=True).tap()
     expect(page.locator("#checkin-panel h2")).to_have_text(f"Saved: you're feeling {word}")
@@ -189,6 +257,8 @@ def test_every_page_passes_axe(
     check("password", "/account/password")
     check("signed-in devices", "/account/sessions")
     expect(axe_page.get_by_role("button", name="Sign out all other devices")).to_be_visible()
+    watch.expect_console_error(r"Response Status Error Code 422")  # htmx, same forms
+    problems.update(check_the_search_pages(page, axe_page, live_server, account))
     check("404, signed in", "/no-such-page")
 
     failing = {label: found for label, found in problems.items() if found}
@@ -213,9 +283,11 @@ def test_today_and_history_pass_axe_in_dark_mode(
     page.goto("/checkins")
     problems["history"] = axe_violations(page)
     ids = give_growth_and_people(live_server, account)
-    for label, url in (("growth", "/growth"), ("questions", "/growth/questions"),
-                       ("practise", f"/growth/questions/{ids['question']}/practise"),
-                       ("people", "/people"), ("add someone", "/people/new")):
+    pages = [("growth", "/growth"), ("questions", "/growth/questions"),
+             ("practise", f"/growth/questions/{ids['question']}/practise"),
+             ("people", "/people"), ("add someone", "/people/new"),
+             *search_pages(*give_a_search(live_server, account))]
+    for label, url in pages:
         page.goto(url)
         problems[label] = axe_violations(page)
     failing = {label: found for label, found in problems.items() if found}
@@ -280,6 +352,10 @@ def test_tap_targets_are_44px_and_nothing_scrolls_sideways_at_360px(
     page.goto("/checkins")
     expect(page.locator(".checkin-item")).to_have_count(3)
     problems += check_tap_targets(page, "history")
+    application_id, reflection_id = give_a_search(live_server, account)
+    for label, url in search_pages(application_id, reflection_id):
+        page.goto(url)
+        problems += check_tap_targets(page, label)
     assert not problems, "\n".join(problems)
     watch.assert_clean()
 

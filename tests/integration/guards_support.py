@@ -13,7 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from werkzeug.routing import Rule
 
-from tests.factories import CANARY, make_checkin, make_habit, seed_a_month  # noqa: F401 - used by the guards
+from tests.factories import (  # noqa: F401 - used by the guards
+    CANARY,
+    make_application,
+    make_checkin,
+    make_habit,
+    make_reflection,
+    seed_a_month,
+)
 from webapp.auth.sessions import SEEN_KEY
 from webapp.extensions import db
 from webapp.models import User
@@ -166,6 +173,16 @@ def new_checkin(user: User, **details) -> int:
 def new_habit(user: User) -> int:
     """A self-care habit of `user`, with a unique name holding the canary."""
     return make_habit(user).id
+
+
+def new_application(user: User) -> int:
+    """An application of `user` (applied today), its company holding the canary."""
+    return make_application(user).id
+
+
+def new_reflection(user: User) -> int:
+    """A rejection flow of `user` begun on a new application: the reflection's id."""
+    return make_reflection(user).id
 
 
 def with_user(app: Flask, user_id: int, make: Callable[[User], object]):

@@ -28,8 +28,10 @@ from tests.integration.guards_support import (
     counting_statements,
     describe_changes,
     methods_of,
+    new_application,
     new_checkin,
     new_habit,
+    new_reflection,
     owned_snapshot,
     rule_id,
     rules_of,
@@ -108,6 +110,19 @@ ROUTE_CLASSES: dict[str, str] = {
     "people.edit": "owner",
     "people.delete": "owner",
     "people.reached_out": "owner",
+    "applications.index": "owner",
+    "applications.new": "owner",
+    "applications.detail": "owner",
+    "applications.edit": "owner",
+    "applications.delete": "owner",
+    "applications.move": "owner",
+    "applications.mark_no_reply": "owner",
+    "applications.rejected": "owner",
+    "applications.rejection": "owner",
+    "applications.reflection": "owner",
+    "applications.save_step": "owner",
+    "applications.feedback": "owner",
+    "applications.feedback_asked": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -133,6 +148,10 @@ OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "skill_id": lambda user: factories.make_skill(user).id,
     "question_id": lambda user: factories.make_question(user).id,
     "contact_id": lambda user: factories.make_contact(user).id,
+    "application_id": new_application,
+    "reflection_id": new_reflection,
+    # Not an object: which step of the rejection flow. One that writes when saved.
+    "step": lambda user: "thought",
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
 }
@@ -187,6 +206,17 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "people.new": lambda: {"name": "Mallory", "relation": "friend"},
     "people.edit": lambda: {"name": "Renamed by someone else", "relation": "mentor"},
     "people.reached_out": lambda: {"networking": "1"},
+    "applications.new": lambda: {"company": "Written by someone else", "role": "Spy"},
+    "applications.edit": lambda: {"company": "Renamed by someone else", "role": "Spy"},
+    "applications.delete": lambda: {"with_reflections": "y"},
+    "applications.move": lambda: {"stage": "offer", "day": "2024-01-02"},
+    "applications.rejected": lambda: {"stage_reached": "interview", "day": "2024-01-02"},
+    "applications.rejection": lambda: {
+        "application": "new", "company": "Someone else's", "role": "Spy",
+        "stage_reached": "applied", "day": "2024-01-02",
+    },
+    "applications.save_step": lambda: {"thought": "written by someone else", "belief_before": "90"},
+    "applications.feedback": lambda: {"feedback": "someone else's words", "skills": "Spying"},
 }
 
 
@@ -346,10 +376,12 @@ def test_someone_elses_object_is_a_404(app, alice_id, alice, bob, rule):
 
 
 def test_list_views_never_show_someone_elses_rows(app, alice_id, bob):
-    """Alice's note and habit carry a canary; no page of bob's may show it. (One test over
-    all the owner pages without an id: each needs the same two users and nothing else.)"""
+    """Alice's note, habit and application carry a canary; no page of bob's may show it.
+    (One test over all the owner pages without an id: each needs the same two users and
+    nothing else.)"""
     with_user(app, alice_id, new_checkin)
     with_user(app, alice_id, new_habit)
+    with_user(app, alice_id, new_application)
     leaks = [
         url for url in (build_url(app, rule, {}, "GET") for rule in OWNER_LIST_RULES)
         if CANARY in send(bob, "GET", url).get_data(as_text=True)
@@ -361,7 +393,9 @@ def test_the_canary_is_visible_to_its_owner(app, alice_id, alice):
     """The control for the test above: the canary really is rendered for alice."""
     with_user(app, alice_id, new_checkin)
     with_user(app, alice_id, new_habit)
-    for url in (_url("checkins.history"), _url("selfcare.habits")):
+    with_user(app, alice_id, new_application)
+    for url in (_url("checkins.history"), _url("selfcare.habits"), _url("applications.index"),
+                _url("applications.rejection")):
         assert CANARY in alice.get(url).get_data(as_text=True), url
 
 

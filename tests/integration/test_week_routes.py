@@ -87,7 +87,7 @@ def test_without_goals_this_week_last_weeks_carry_over(app, alice_id, alice):
 def test_a_reached_goal_gets_kind_words_and_nothing_red(app, alice_id, alice):
     with_alice(app, alice_id, lambda u: factories.make_goal(
         u, MONDAY, applications=1, networking=0, learning=0, rest_days=0))
-    with_alice(app, alice_id, lambda u: factories.make_application(u, applied_on=MONDAY))
+    with_alice(app, alice_id, lambda u: factories.make_application_row(u, applied_on=MONDAY))
     body = text(alice.get("/week"))
     assert "1 of 1 application" in body and "reached" in body
     assert "You reached every goal you set" in body
@@ -371,7 +371,7 @@ def test_no_reviews_yet_invites_the_first(alice):
 def test_today_shows_this_weeks_bars(app, alice_id, alice):
     with_alice(app, alice_id, lambda u: factories.make_goal(u, MONDAY, learning=4))
     alice.htmx("post", "/week/activities", data={"kind": "learning"})
-    with_alice(app, alice_id, lambda u: factories.make_application(u, applied_on=MONDAY))
+    with_alice(app, alice_id, lambda u: factories.make_application_row(u, applied_on=MONDAY))
     body = text(alice.get("/"))
     section = body[body.index('id="this-week"'):]
     assert bar(section, "learning", "today-goal") == (1, 4)

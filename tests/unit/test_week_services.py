@@ -42,11 +42,11 @@ def count(model) -> int:
 
 
 def test_applications_count_when_they_reach_applied_inside_the_week(user):
-    factories.make_application(user, "Monday Co", applied_on=MONDAY)
-    factories.make_application(user, "Sunday Co", applied_on=SUNDAY)
-    factories.make_application(user, "Last Sunday Co", applied_on=MONDAY - timedelta(days=1))
-    factories.make_application(user, "Saved Co")  # never applied
-    screened = factories.make_application(user, "Screened Co", applied_on=LAST_MONDAY)
+    factories.make_application_row(user, "Monday Co", applied_on=MONDAY)
+    factories.make_application_row(user, "Sunday Co", applied_on=SUNDAY)
+    factories.make_application_row(user, "Last Sunday Co", applied_on=MONDAY - timedelta(days=1))
+    factories.make_application_row(user, "Saved Co")  # never applied
+    screened = factories.make_application_row(user, "Screened Co", applied_on=LAST_MONDAY)
     factories.add_stage_change(user, screened, "screening", MONDAY)  # not "applied"
     progress = week.week_progress(user, MONDAY)
     assert progress.goal("applications").count == 2
@@ -54,7 +54,7 @@ def test_applications_count_when_they_reach_applied_inside_the_week(user):
 
 
 def test_an_application_moved_to_applied_twice_in_a_week_counts_once(user):
-    application = factories.make_application(user, applied_on=MONDAY)
+    application = factories.make_application_row(user, applied_on=MONDAY)
     factories.add_stage_change(user, application, "saved", MONDAY)
     factories.add_stage_change(user, application, "applied", MONDAY + timedelta(days=1))
     assert week.week_progress(user, MONDAY).goal("applications").count == 1
@@ -74,7 +74,7 @@ def test_networking_and_learning_count_what_was_logged_in_the_week(user):
 def test_someone_elses_activity_and_applications_never_count(user):
     other = factories.make_user(name="Sam")
     factories.make_activity(other, "networking", day=MONDAY)
-    factories.make_application(other, applied_on=MONDAY)
+    factories.make_application_row(other, applied_on=MONDAY)
     progress = week.week_progress(user, MONDAY)
     assert [g.count for g in progress.goals] == [0, 0, 0]
 
@@ -160,7 +160,7 @@ def test_the_week_state_is_never_a_failure(user):
     last_week = week.week_progress(user, LAST_MONDAY)
     assert last_week.is_over and last_week.state == "lighter"
     assert not last_week.goal("learning").planned
-    factories.make_application(user, applied_on=LAST_MONDAY)
+    factories.make_application_row(user, applied_on=LAST_MONDAY)
     assert week.week_progress(user, LAST_MONDAY).state == "all_reached"
 
     factories.make_goal(user, MONDAY, applications=2, networking=0, learning=0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webapp.applications import services as applications
+from webapp.applications.services import SearchToday
 from webapp.checkins.services import TodaysCheckins, todays_checkins
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
@@ -17,6 +19,7 @@ class TodayView:
     habits: list[SelfCareHabit]
     done_habit_ids: set[int]
     week_progress: week.WeekProgress
+    search: SearchToday
 
 
 def today_view(user: User) -> TodayView:
@@ -27,4 +30,5 @@ def today_view(user: User) -> TodayView:
         habits=selfcare.habits(user),
         done_habit_ids=selfcare.habits_done_on(user, todays.today),
         week_progress=week.week_progress(user, week_start_of(todays.today)),
+        search=applications.today_summary(user),
     )

@@ -1,0 +1,1 @@
+"""Applications: the job search pipeline, the rejection flow and asking for feedback."""
