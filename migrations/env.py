@@ -51,6 +51,17 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the journal's full-text search to migration 0005: the FTS5 table (and the shadow
+    tables SQLite keeps for it) and the GIN index are not in the models' metadata, so
+    autogenerate would otherwise offer to drop them."""
+    from webapp.models.fulltext import FTS_TABLE, GIN_INDEX
+
+    if type_ == "table" and name.startswith(FTS_TABLE):
+        return False
+    return not (type_ == "index" and name == GIN_INDEX)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -92,6 +103,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     conf_args.setdefault("compare_type", True)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
