@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from webapp.checkins.services import TodaysCheckins, todays_checkins
+from webapp.journal import services as journal
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
 
@@ -14,6 +15,7 @@ class TodayView:
     todays: TodaysCheckins
     habits: list[SelfCareHabit]
     done_habit_ids: set[int]
+    on_this_day: journal.OnThisDay | None = None
 
 
 def today_view(user: User) -> TodayView:
@@ -23,4 +25,5 @@ def today_view(user: User) -> TodayView:
         todays=todays,
         habits=selfcare.habits(user),
         done_habit_ids=selfcare.habits_done_on(user, todays.today),
+        on_this_day=journal.on_this_day(user, todays.today),
     )
