@@ -60,8 +60,10 @@ def _run(statements):
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('show_on_this_day', sa.Boolean(), server_default=sa.true(), nullable=False))
+    # A plain ADD COLUMN, not batch mode: on SQLite a batch with a SQL-expression default
+    # copies `users` into a new table and drops the old one, and with foreign keys on that
+    # DROP cascades to every row the users own.
+    op.add_column('users', sa.Column('show_on_this_day', sa.Boolean(), server_default=sa.true(), nullable=False))
 
     dialect = op.get_bind().dialect.name
     if dialect == 'sqlite':
@@ -77,5 +79,8 @@ def downgrade():
     elif dialect == 'postgresql':
         _run(POSTGRES_DOWN)
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('show_on_this_day')
+    if dialect == 'sqlite':
+        # SQLite 3.35+ drops a column in place; batch mode would rebuild `users` (see above).
+        op.execute('ALTER TABLE users DROP COLUMN show_on_this_day')
+    else:
+        op.drop_column('users', 'show_on_this_day')

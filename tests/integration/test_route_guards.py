@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from tests.conftest import PASSWORD
+from tests.factories import make_journal_entry
 from tests.integration.guards_support import (
     CANARY,
     age_session,
@@ -84,6 +85,14 @@ ROUTE_CLASSES: dict[str, str] = {
     "auth.reauth": "owner",
     "account.sessions": "owner",
     "account.sign_out_others": "owner",
+    "journal.index": "owner",
+    "journal.more": "owner",
+    "journal.new": "owner",
+    "journal.detail": "owner",
+    "journal.edit": "owner",
+    "journal.delete": "owner",
+    "journal.practice": "owner",
+    "journal.on_this_day": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -103,6 +112,7 @@ def route_class(endpoint: str) -> str:
 OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "checkin_id": new_checkin,
     "habit_id": new_habit,
+    "entry_id": lambda user: make_journal_entry(user).id,
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
 }
@@ -137,6 +147,14 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
         "current_password": PASSWORD, "new_password": "a different walk home at dusk",
     },
     "account.change_email": lambda: {"email": "moved@example.com", "current_password": PASSWORD},
+    "journal.new": lambda: {
+        "kind": "small_win", "body": "written by someone else", "entry_date": "2024-01-02",
+    },
+    "journal.edit": lambda: {
+        "kind": "reflection", "body": "changed by someone else", "entry_date": "2024-01-02",
+        "version": "1",
+    },
+    "journal.on_this_day": lambda: {"show": "off"},
 }
 
 
