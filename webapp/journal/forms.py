@@ -70,6 +70,7 @@ class EntryForm(FlaskForm):
         """Keep what the user typed, and move the version to the saved one, so saving
         again (after merging by hand) is a deliberate choice, not an accident."""
         self.version.data = saved.version
+        self.version.raw_data = [str(saved.version)]  # the hidden input shows raw_data first
 
     def entry_input(self) -> services.EntryInput:
         return services.EntryInput(
