@@ -20,6 +20,7 @@ from webapp.auth import services as auth_services
 from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
+from webapp.journal.demo import add_demo_entries
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_noon, local_today
@@ -140,6 +141,7 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
         click.echo(f"Topping up {email}." if user.is_demo else f"Topping up {email} (--force).")
     added = add_demo_history(user, days)
     click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
+    click.echo(f"Added {added['journal']} journal entries.")
 
 
 def _demo_password(name: str, email: str) -> str:
@@ -245,8 +247,10 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
             insert(SelfCareLog).on_conflict_do_nothing(index_elements=["habit_id", "local_date"]),
             [{**row, "created_at": now_utc()} for row in log_rows],
         )
+    journal = add_demo_entries(user, days, today)
     db.session.commit()
-    return {"checkins": len(new_rows), "self_care": _count_logs(user) - logs_before}
+    return {"checkins": len(new_rows), "self_care": _count_logs(user) - logs_before,
+            "journal": journal}
 
 
 def _count_logs(user: User) -> int:

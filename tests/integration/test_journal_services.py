@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import make_checkin, make_journal_entry, make_user
 from webapp.extensions import db
 from webapp.journal import services
-from webapp.journal.kinds import BODY_MAX, INTERVIEW_OUTLINE
+from webapp.journal.kinds import BODY_MAX, INTERVIEW_OUTLINE, KINDS
 from webapp.journal.services import EntryInput
-from webapp.models import PracticeQuestion
+from webapp.models import JournalEntry, PracticeQuestion, User
 from webapp.timezones import local_today
 
 
@@ -229,3 +229,29 @@ def test_someone_elses_wins_are_not_mine(user):
     make_journal_entry(other, kind="small_win", body="Theirs", entry_date=date(2025, 6, 15))
     make_checkin(other, 5, day=date(2025, 6, 15))
     assert services.on_this_day(user, TODAY) is None
+
+
+# --- Demo data -----------------------------------------------------------------------------
+
+
+def test_demo_data_writes_a_journal_of_every_kind_once(app):
+    from tests.integration.test_platform import DEMO_ENV
+
+    runner = app.test_cli_runner()
+    args = ["demo-data", "--email", "demo@example.com", "--days", "120"]
+    first = runner.invoke(args=args, env=DEMO_ENV)
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        kinds = db.session.execute(select(JournalEntry.kind, func.count())
+                                   .group_by(JournalEntry.kind)).all()
+    assert {kind for kind, _ in kinds} == set(KINDS)
+    assert "Added 0 journal entries" not in first.output
+    again = runner.invoke(args=args, env=DEMO_ENV)
+    assert "Added 0 journal entries." in again.output
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        # Searchable (the triggers saw the bulk insert) and questions to practise.
+        assert services.search_entries(user, "interview").items
+        debrief = db.session.scalars(select(JournalEntry).where(
+            JournalEntry.kind == "interview")).first()
+        assert len(services.interview_questions(debrief)) == 3
