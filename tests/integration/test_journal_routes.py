@@ -27,6 +27,14 @@ def _entry(app, user_id: int, **fields) -> int:
         return make_journal_entry(user_by_id(user_id), **fields).id
 
 
+def _a_year_ago(app, user_id: int) -> date:
+    today = _today(app, user_id)
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 4)
+
+
 def _count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(JournalEntry))
@@ -331,11 +339,8 @@ def test_writes_need_the_csrf_token(app, alice_id, alice):
 
 
 def test_today_shows_a_win_from_this_day_and_can_hide_it(app, alice_id, alice):
-    today = _today(app, alice_id)
-    last_year = today.replace(year=today.year - 1) if (today.month, today.day) != (2, 29) \
-        else today.replace(year=today.year - 4)
     _entry(app, alice_id, kind="small_win", title="First interview!", body="They called me.",
-           entry_date=last_year)
+           entry_date=_a_year_ago(app, alice_id))
     html = alice.get("/").get_data(as_text=True)
     assert "On this day" in html and "First interview!" in html
     hidden = alice.htmx("post", "/journal/on-this-day", data={"show": "off", "back": "today"})
@@ -364,3 +369,25 @@ def test_today_never_shows_a_hard_day(app, alice_id, alice):
 
 def test_a_bad_setting_is_422(alice):
     assert alice.post("/journal/on-this-day", data={"show": "maybe"}).status_code == 422
+
+
+# --- XSS stored in an entry (SEC-24) ------------------------------------------------------------
+
+PAYLOAD = ('"><script>alert(1)</script><img src=x onerror=alert(2)>'
+           "<div hx-get=/account hx-trigger=load>x</div>{{7*7}}")
+
+
+def test_an_xss_payload_in_title_and_body_is_inert_on_every_journal_page(app, alice_id, alice):
+    entry_id = _entry(app, alice_id, kind="small_win", title=PAYLOAD[:200],
+                      body=f"{PAYLOAD}\n\n[x](javascript:alert(3)) ![y](data:text/html,hi) xss",
+                      entry_date=_a_year_ago(app, alice_id))
+    pages = [f"/journal/{entry_id}", f"/journal/{entry_id}/edit", f"/journal/{entry_id}/delete",
+             "/journal", "/journal?q=xss", "/journal?q=script", "/"]
+    for url in pages:
+        html = alice.get(url).get_data(as_text=True)
+        for raw in ("<script>alert", "<img", "onerror=alert(2)>", "<div hx-get",
+                    'href="javascript:', 'href="data:'):
+            assert raw not in html, f"{raw!r} on {url}"
+    assert "{{7*7}}" in alice.get(f"/journal/{entry_id}").get_data(as_text=True)
+    # Today's On this day card shows the win (this day, a year ago), escaped too.
+    assert "&lt;script&gt;" in alice.get("/").get_data(as_text=True)
