@@ -69,7 +69,8 @@ def test_highlights_are_escaped_and_marked(user):
     [item] = services.search_entries(user, "interview").items
     snippet, title = str(item.snippet_html), str(item.title_html)
     assert "<script" not in snippet and "<b>" not in snippet and "<img" not in title
-    assert "&lt;" in snippet and "&lt;img" in title
+    if not ON_POSTGRES:  # ts_headline leaves tags out of its fragments; FTS5 keeps the text
+        assert "&lt;script&gt;" in snippet and "&lt;img" in title
     assert "<mark>interview</mark>" in snippet
     assert "<mark>interview</mark>" in title
 

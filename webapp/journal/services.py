@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import Select, and_, func, literal_column, or_, select, update
+from sqlalchemy import Double, Select, and_, cast, func, literal_column, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
@@ -308,7 +308,9 @@ def _postgres_search(terms: list[str], prefix: bool):
     tsquery = func.to_tsquery(PG_CONFIG, " & ".join(words))
     document = search_document()
     # ts_rank is higher for a better match; negated, so lower is better on both databases.
-    score = -func.ts_rank(document, tsquery)
+    # As double precision: a real travels as its shortest text, which read back as a Python
+    # float is not the same number, and the page cursor compares scores for equality.
+    score = -cast(func.ts_rank(document, tsquery), Double)
     marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
     stmt = select(
         JournalEntry, score.label("score"),
