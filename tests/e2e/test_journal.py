@@ -4,6 +4,7 @@ browser's storage (SEC-23); tap targets at 360 px."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,7 +36,7 @@ def test_write_in_markdown_find_it_by_search_and_see_it_in_the_timeline(
     expect(page.get_by_role("heading", level=1)).to_have_text("Journal")
 
     page.get_by_role("link", name="Write an entry").tap()
-    page.get_by_role("link", name="Small win").tap()
+    page.locator("label.chip", has_text="Small win").tap()
     body = page.get_by_label("Your entry")
     assert "went right" in body.get_attribute("placeholder")
     page.get_by_label("Title (optional)").fill("A call back from Acme")
@@ -112,4 +113,21 @@ def test_the_journal_fits_a_thumb_at_360px(
         page.goto(url)
         problems += check_tap_targets(page, url)
     assert not problems, "\n".join(problems)
+    watch.assert_clean()
+
+
+def test_choosing_another_kind_changes_the_prompt(signed_in_page: Page, watch: BrowserWatch):
+    page = signed_in_page
+    page.goto("/journal/new")
+    body = page.get_by_label("Your entry")
+    assert "How are you doing" in body.get_attribute("placeholder")
+    page.locator("label.chip", has_text="Interview debrief").tap()
+    expect(body).to_have_value(re.compile(r"^## Questions they asked"))
+    assert "questions while they are fresh" in body.get_attribute("placeholder")
+    expect(page.locator("#body-hint")).to_contain_text("Questions they asked")
+    page.locator("label.chip", has_text="Small win").tap()
+    expect(body).to_have_value("")  # the untouched outline goes with its kind
+    body.fill("Mine now")
+    page.locator("label.chip", has_text="Skill").tap()
+    expect(body).to_have_value("Mine now")  # what the user wrote always stays
     watch.assert_clean()

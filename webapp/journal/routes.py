@@ -20,6 +20,9 @@ from webapp.timezones import local_today
 
 bp = Blueprint("journal", __name__, url_prefix="/journal")
 BACK = {"today": "today.index", "journal": "journal.index"}
+# What app.js needs to change the prompt when another kind is chosen (no round trip).
+PROMPTS = {key: {"prompt": kind.prompt, "hint": kind.hint, "outline": kind.outline}
+           for key, kind in KINDS.items()}
 
 
 @bp.record_once
@@ -57,7 +60,8 @@ def more():
 
 def _entry_form(form: EntryForm, entry: JournalEntry | None = None, **context):
     max_day = local_today(current_user.timezone) + services.LATEST_AHEAD
-    return render_form("journal/form.html", form, entry=entry, max_day=max_day, **context)
+    return render_form("journal/form.html", form, entry=entry, max_day=max_day,
+                       prompts=PROMPTS, **context)
 
 
 @bp.route("/new", methods=["GET", "POST"])

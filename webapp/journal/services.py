@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.journal.kinds import BODY_MAX, KINDS, QUESTIONS_HEADING, TITLE_MAX
-from webapp.journal.markup import MARK_END, MARK_START, highlight
+from webapp.journal.markup import MARK_END, MARK_START, highlight, plain_text
 from webapp.models import JournalEntry, MoodCheckin, PracticeQuestion, User, now_utc
 from webapp.models.fulltext import FTS_TABLE, PG_CONFIG, fts_table, search_document
 from webapp.timezones import local_today
@@ -275,7 +275,7 @@ def search_entries(user: User, query: str, *, kind: str | None = None,
     last = rows[limit - 1] if len(rows) > limit else None
     return JournalPage(
         items=[JournalItem(entry, title_html=highlight(title) if entry.title else None,
-                           snippet_html=highlight(snippet))
+                           snippet_html=highlight(plain_text(snippet)))
                for entry, _score, title, snippet in rows[:limit]],
         next_before=Cursor(repr(float(last.score)), last[0].id) if last else None,
         query=query, kind=kind,
