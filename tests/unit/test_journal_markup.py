@@ -157,3 +157,17 @@ def test_an_unpaired_sentinel_never_opens_a_tag():
 
 def test_plain_text_drops_the_markdown_marks():
     assert plain_text("# Title\n\n**Bold** and `code`\nnext line") == "Title Bold and code next line"
+
+
+def test_no_template_marks_text_safe_and_only_the_sanitiser_makes_markup():
+    """SEC-24's lint: `|safe` in no template, and `Markup(` only in markup.py's sanitiser."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    unsafe = [str(path.relative_to(root)) for path in (root / "templates").rglob("*.html")
+              if re.search(r"\|\s*safe\b", path.read_text())]
+    assert not unsafe, f"|safe in {unsafe}"
+    makers = [str(path.relative_to(root)) for path in (root / "webapp").rglob("*.py")
+              if re.search(r"\bMarkup\(", path.read_text())]
+    assert makers == ["webapp/journal/markup.py"], makers
+    assert (root / "webapp/journal/markup.py").read_text().count("Markup(") == 1
