@@ -1,15 +1,47 @@
-"""gunicorn settings for the Procfile (TRUST.md FLK-09). Override any of them with
-GUNICORN_CMD_ARGS, e.g. GUNICORN_CMD_ARGS="--workers 4"."""
+"""gunicorn settings for the Procfile (TRUST.md FLK-08, FLK-09). Override any of them with
+GUNICORN_CMD_ARGS, e.g. GUNICORN_CMD_ARGS="--threads 16"."""
+
+from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Mapping
+from typing import Any
 
+# Deliberately not imported from webapp.config: anything the master process imports stays
+# in the workers it forks, so a `kill -HUP` reload would keep serving the old code.
+
+
+def limiter_storage(environ: Mapping[str, str]) -> str:
+    """Where the app keeps rate-limit counts: the same lookup as webapp.config's."""
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
+
+
+def limits_are_shared(environ: Mapping[str, str]) -> bool:
+    """Whether every worker process counts against the same rate-limit store."""
+    return not limiter_storage(environ).startswith("memory://")
+
+
+def one_worker_only(workers: int) -> str:
+    """Why gunicorn refuses to start `workers` processes that keep counts in memory."""
+    return (
+        f"gunicorn is set to start {workers} worker processes, but rate-limit counts are kept "
+        "in memory (RATELIMIT_STORAGE_URI is unset or memory://). Each process would count on "
+        f"its own, so every limit would really be {workers} times as high. Either set "
+        "RATELIMIT_STORAGE_URI=redis://host:6379/0 (or REDIS_URL) so all processes share the "
+        "counts, or run one worker with threads: WEB_CONCURRENCY=1 (GUNICORN_THREADS, 8 by "
+        "default, serve requests side by side)."
+    )
+
+
+_shared = limits_are_shared(os.environ)
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# Threads in few processes keep memory small. Rate-limit counters kept in memory are per
-# process, so with two workers each limit is really twice as high: set
-# RATELIMIT_STORAGE_URI to Redis, or run WEB_CONCURRENCY=1 with more threads.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(2, multiprocessing.cpu_count())))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Counts kept in memory are right only inside one process, so without a shared store the
+# default is one process whose threads share them (FLK-08); with Redis, a process per core.
+workers = int(
+    os.environ.get("WEB_CONCURRENCY") or (min(2, multiprocessing.cpu_count()) if _shared else 1)
+)
+threads = int(os.environ.get("GUNICORN_THREADS") or (4 if _shared else 8))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
@@ -19,3 +51,12 @@ control_socket_disable = True
 accesslog = "-"
 # No query strings in the access log: reset links carry their token there.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+
+def on_starting(server: Any) -> None:
+    """Refuse to start several workers that would each keep their own rate-limit counts."""
+    # Checked here rather than above: only the arbiter's settings include --workers from the
+    # command line or GUNICORN_CMD_ARGS. A RuntimeError makes gunicorn print it and exit 1.
+    workers_asked = int(server.cfg.workers)
+    if workers_asked > 1 and not limits_are_shared(os.environ):
+        raise RuntimeError(one_worker_only(workers_asked))

@@ -52,7 +52,7 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_name(name, type_, parent_names):
-    """Leave the journal's full-text search to migration 0005: the FTS5 table (and the shadow
+    """Leave the journal's full-text search to migration 0006: the FTS5 table (and the shadow
     tables SQLite keeps for it) and the GIN index are not in the models' metadata, so
     autogenerate would otherwise offer to drop them."""
     from webapp.models.fulltext import FTS_TABLE, GIN_INDEX

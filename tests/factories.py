@@ -5,15 +5,33 @@ Call these inside an app context; each returns the object it made, committed."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from webapp.auth import services as auth_services
 from webapp.checkins import services as checkins
 from webapp.extensions import db
+from webapp.growth import services as growth
 from webapp.journal import services as journal
-from webapp.models import JournalEntry, MoodCheckin, SelfCareHabit, User
+from webapp.models import (
+    Activity,
+    Application,
+    Contact,
+    JournalEntry,
+    LoginFailure,
+    MoodCheckin,
+    PracticeAttempt,
+    PracticeQuestion,
+    SelfCareHabit,
+    Skill,
+    StageChange,
+    User,
+    WeeklyGoal,
+    WeeklyReview,
+)
+from webapp.people import services as people
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_today
+from webapp.week import services as week
 
 PASSWORD = "a calm walk by the river"
 CANARY = "alice-canary-7f3c"
@@ -26,6 +44,17 @@ def make_user(email: str | None = None, *, name: str = "Test", timezone: str = "
     return auth_services.register_user(
         email=email, display_name=name, password=password, timezone=timezone
     )
+
+
+def make_login_failures(email: str, times: list[datetime], *,
+                        device_nonce: str | None = None) -> None:
+    """Wrong passwords for `email` at these times, from an unknown browser or from the
+    device cookie with `device_nonce`: someone guessing elsewhere, without the minutes of
+    argon2 and waiting it would take over HTTP. Keyed exactly as sign-in keys them."""
+    key = auth_services.account_key(email)
+    db.session.add_all([LoginFailure(account_key=key, device_nonce=device_nonce, failed_at=at)
+                        for at in times])
+    db.session.commit()
 
 
 def user_by_id(user_id: int) -> User:
@@ -70,8 +99,9 @@ def make_journal_entry(user: User, *, kind: str = "small_win", body: str | None 
 
 
 def seed_a_month(user: User, days: int = 30) -> None:
-    """A realistic month: one or two check-ins a day with feelings and notes, and self-care
-    done on most days, so list pages have something to (over-)query."""
+    """A realistic month: one or two check-ins a day with feelings and notes, self-care
+    done on most days, and the month's weeks (goals, activities, applications, reviews), so
+    list pages have something to (over-)query."""
     today = local_today(user.timezone)
     habits = selfcare.habits(user)
     emotions = ("hopeful", "anxious", "tired", "proud", "calm", "stuck")
@@ -89,3 +119,119 @@ def seed_a_month(user: User, days: int = 30) -> None:
         for position, habit in enumerate(habits):
             if (back + position) % 3:
                 mark_done(user, habit, day)
+    seed_weeks(user, weeks=max(days // 7, 1))
+
+
+# --- Week: goals, activities, reviews, and applications reaching "applied" ----------------
+
+
+def this_monday(user: User) -> date:
+    """The Monday of the user's current week, on their calendar."""
+    return week.current_week(user)
+
+
+def make_goal(user: User, week_start: date | None = None, *, applications: int = 5,
+              networking: int = 2, learning: int = 2, rest_days: int = 2) -> WeeklyGoal:
+    """The user's targets for a week (this week by default)."""
+    return week.set_targets(
+        user, week_start or this_monday(user),
+        week.Targets(applications, networking, learning, rest_days),
+    )
+
+
+def make_activity(user: User, kind: str = "networking", *, day: date | None = None,
+                  note: str | None = None, **links) -> Activity:
+    """A networking or learning activity logged on `day` (the user's today by default)."""
+    return week.log_activity(user, kind, day=day or local_today(user.timezone),
+                             note=note if note is not None else f"{CANARY} coffee with Sam",
+                             **links)
+
+
+def make_review(user: User, week_start: date | None = None, **answers) -> WeeklyReview:
+    """A review of a week (last week by default), its answers holding the canary."""
+    week_start = week_start or this_monday(user) - timedelta(days=7)
+    answers = {"went_well": f"{CANARY} a kind reply from a recruiter",
+               "change_next": "Apply earlier in the day", **answers}
+    return week.save_review(user, week_start, week.ReviewAnswers(**answers))
+
+
+def make_application(user: User, company: str = "Acme", role: str = "Analyst", *,
+                     applied_on: date | None = None) -> Application:
+    """An application, moved to "applied" on `applied_on` when one is given. Written
+    directly: the applications blueprint (and its service) lands separately."""
+    application = Application(user_id=user.id, company=company, role=role,
+                              stage="saved" if applied_on is None else "applied",
+                              applied_on=applied_on)
+    db.session.add(application)
+    db.session.flush()
+    if applied_on is not None:
+        add_stage_change(user, application, "applied", applied_on)
+    db.session.commit()
+    return application
+
+
+def add_stage_change(user: User, application: Application, stage: str, day: date) -> StageChange:
+    """Record that the application moved to `stage` on `day`."""
+    change = StageChange(user_id=user.id, application_id=application.id, stage=stage,
+                         changed_on=day)
+    application.stage = stage
+    db.session.add(change)
+    db.session.commit()
+    return change
+
+
+def seed_weeks(user: User, weeks: int = 8) -> None:
+    """A couple of months of weeks: goals, a few activities and applications each week,
+    and a review for most, so the Week pages have something to (over-)query."""
+    monday = this_monday(user)
+    for back in range(weeks):
+        start = monday - timedelta(days=7 * back)
+        make_goal(user, start, applications=4 + back % 3, networking=2, learning=1 + back % 2)
+        for n in range(3):
+            day = min(start + timedelta(days=n), local_today(user.timezone))
+            make_activity(user, ("networking", "learning")[n % 2], day=day, note=f"week -{back}")
+            make_application(user, f"Company {back}-{n}", applied_on=day)
+        if back and back % 4:
+            make_review(user, start, tailoring="Two of three letters were tailored")
+
+
+# --- Growth and People ------------------------------------------------------------------------
+
+
+def make_skill(user: User, name: str | None = None, **fields) -> Skill:
+    """A skill or course of `user` (planned, 0% unless `fields` say otherwise), its name
+    holding the canary unless one is given."""
+    data = growth.SkillInput(name=name or f"{CANARY} skill {uuid.uuid4().hex[:6]}", **fields)
+    return growth.add_skill(user, data)
+
+
+def make_question(user: User, text: str | None = None, *, source: str = "own",
+                  application_id: int | None = None) -> PracticeQuestion:
+    """An interview question in `user`'s bank, holding the canary unless text is given."""
+    text = text or f"{CANARY} Tell me about a time you changed your mind? {uuid.uuid4().hex[:6]}"
+    return growth.add_question(user, text, source=source, application_id=application_id)
+
+
+def practise(user: User, question: PracticeQuestion, rating: int,
+             day: date | None = None) -> PracticeAttempt:
+    """One practice of the question, rated 1-5, on `day` (the user's today by default)."""
+    return growth.record_practice(user, question, rating, day or local_today(user.timezone))
+
+
+def make_contact(user: User, name: str | None = None, **fields) -> Contact:
+    """Someone in `user`'s support network, named with the canary unless a name is given."""
+    data = people.ContactInput(name=name or f"{CANARY} friend {uuid.uuid4().hex[:6]}", **fields)
+    return people.add_contact(user, data)
+
+
+def make_feedback_application(user: User, skill: Skill, *, company: str = "Northwind",
+                              role: str = "Data analyst") -> Application:
+    """An application whose feedback named `skill` as one to improve. Written straight to
+    the tables: tagging skills from feedback belongs to the applications blueprint, which
+    can replace this with its own service."""
+    application = Application(user_id=user.id, company=company, role=role, stage="rejected",
+                              reached=3, feedback="More depth in SQL would help.")
+    application.skills_to_improve.append(skill)
+    db.session.add(application)
+    db.session.commit()
+    return application

@@ -20,10 +20,13 @@ from webapp.auth import services as auth_services
 from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
+from webapp.growth.demo import add_demo_growth
 from webapp.journal.demo import add_demo_entries
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
+from webapp.people.demo import add_demo_people
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_noon, local_today
+from webapp.week.demo import add_demo_weeks
 
 DEMO_NOTES = (
     "Sent two applications before lunch.",
@@ -116,7 +119,8 @@ def _copy_into(target: Path) -> tuple[str, int]:
 @click.option("--force", is_flag=True,
               help="Add made-up history even to an account demo-data did not create.")
 def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> None:
-    """Create (or top up) a demo account with DAYS days of varied check-ins and self-care.
+    """Create (or top up) a demo account with DAYS days of varied check-ins and self-care,
+    and the weeks they fall in (goals, networking and learning, reviews).
 
     A new account's password is read from ONWARD_DEMO_PASSWORD, or asked for when that is
     unset. Safe to run again: the same account is reused and nothing is added twice. An
@@ -141,6 +145,11 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
         click.echo(f"Topping up {email}." if user.is_demo else f"Topping up {email} (--force).")
     added = add_demo_history(user, days)
     click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
+    weeks = add_demo_weeks(user, days)
+    click.echo(f"Added {weeks['goals']} weekly goals, {weeks['activities']} networking and "
+               f"learning sessions and {weeks['reviews']} weekly reviews.")
+    learning, networking = add_demo_growth(user, days), add_demo_people(user, days)
+    click.echo(f"Added {learning} learning sessions and {networking} networking conversations.")
     click.echo(f"Added {added['journal']} journal entries.")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,13 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def ratelimit_storage_uri(environ: Mapping[str, str]) -> str:
+    """Where rate-limit counts live: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory."""
+    # The job queue's Redis is shared by every process already, so limits can use it too.
+    # gunicorn.conf.py repeats this choice to pick its workers; a unit test keeps them equal.
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
 
 
 def normalise_database_url(url: str) -> str:
@@ -64,6 +72,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # The device cookie marks a browser that signed in to an account before, so it keeps
+    # signing in while strangers guessing that account are slowed down (SEC-05; OWASP
+    # "Slow Down Online Guessing Attacks with Device Cookies").
+    DEVICE_COOKIE_NAME = "__Host-device"
+    DEVICE_COOKIE_SECURE = True
+    DEVICE_COOKIE_DURATION = timedelta(days=365)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_PROTECTION = "basic"
 
@@ -71,11 +85,22 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = True
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # memory:// is right only inside one process: gunicorn.conf.py refuses more (FLK-08).
+    RATELIMIT_STORAGE_URI = ratelimit_storage_uri(os.environ)
+    # Redis down: count in this process for a while rather than answer 500 to everyone
+    # (the per-account sign-in throttle lives in the database regardless).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
-    # Failed logins per account per hour before the account answers 429 (SEC-05).
+    # Wrong passwords (TRUST.md SEC-05), counted in the database over the last hour. From a
+    # browser not known to the account: the first few are free, then each attempt waits
+    # twice as long as the one before, up to the cap, and never more than the ASVS ceiling
+    # of failures per hour. A known browser (device cookie) is never slowed down, but after
+    # its own DEVICE_FAILURES_PER_HOUR it counts as unknown.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_DELAY_CAP = timedelta(seconds=60)
     LOGIN_FAILURES_PER_HOUR = 100
+    DEVICE_FAILURES_PER_HOUR = 10
 
     # Mail: "log" prints messages to the application log (development); "smtp" sends them.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
@@ -120,6 +145,8 @@ class DevConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_NAME = "onward_remember"
     REMEMBER_COOKIE_SECURE = False
+    DEVICE_COOKIE_NAME = "onward_device"
+    DEVICE_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False
     PREFERRED_URL_SCHEME = "http"
 

@@ -31,7 +31,7 @@ NAV_ITEMS = (
     NavItem("account.more", "More", "menu", "account"),
 )
 # Pages of these blueprints light up "More".
-MORE_SECTIONS = {"account", "checkins", "selfcare"}
+MORE_SECTIONS = {"account", "checkins", "selfcare", "week", "growth", "people"}
 
 
 def nav_items() -> list[NavItem]:

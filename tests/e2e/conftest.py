@@ -36,7 +36,7 @@ from webapp import create_app
 from webapp.auth import services as auth_services
 from webapp.config import TestConfig
 from webapp.extensions import db, limiter
-from webapp.models import LoginSession, MoodCheckin, SelfCareHabit, User
+from webapp.models import LoginSession, MoodCheckin, SelfCareHabit, User, WeeklyGoal
 from webapp.selfcare import services as selfcare
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -124,6 +124,28 @@ class LiveServer:
         with self.db():
             user = factories.user_by_id(account.id)
             selfcare.archive_habit(factories.habit_named(user, habit_name))
+
+    def log_activity(self, account: Account, kind: str = "networking", *,
+                     note: str | None = None) -> int:
+        """A networking or learning activity logged today; its id."""
+        with self.db():
+            return factories.make_activity(factories.user_by_id(account.id), kind,
+                                           note=note or "").id
+
+    def add_review(self, account: Account, **answers) -> date:
+        """A review of last week; the Monday it is for."""
+        with self.db():
+            return factories.make_review(factories.user_by_id(account.id), **answers).week_start
+
+    def weekly_targets(self, account: Account, week_start: date) -> tuple[int, int, int, int]:
+        """The (applications, networking, learning, rest days) set for that very week."""
+        with self.db() as session:
+            goal = session.scalar(
+                WeeklyGoal.owned_by(account.id).where(WeeklyGoal.week_start == week_start)
+            )
+            assert goal is not None, f"no goals set for the week of {week_start}"
+            return (goal.applications_target, goal.networking_target, goal.learning_target,
+                    goal.rest_days)
 
     def habit_id(self, account: Account, habit_name: str) -> int:
         with self.db() as session:

@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     sign_in,
     today_in,
 )
+from webapp.growth import services as growth
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +55,49 @@ def give_history(live_server: LiveServer, account: Account) -> None:
                             emotions=("anxious", "stuck"), note="Waiting to hear back.")
     live_server.add_checkin(account, 5, day=today - timedelta(days=3))
     live_server.mark_habit_done(account, "Mindfulness", today - timedelta(days=1))
+
+
+def give_growth_and_people(live_server: LiveServer, account: Account) -> dict[str, int]:
+    """A skill named in feedback with a session, a practised question and a contact with a
+    nudge due, so the Growth and People pages have something in every part."""
+    today = today_in()
+    with live_server.db():
+        user = factories.user_by_id(account.id)
+        skill = factories.make_skill(user, "SQL for analysts", provider="Coursera",
+                                     status="active", progress=40, notes="Joins next.")
+        factories.make_skill(user, "Public speaking")
+        factories.make_feedback_application(user, skill, company="Acme", role="Data analyst")
+        growth.log_learning_session(user, skill, today - timedelta(days=2))
+        question = factories.make_question(user, "Why do you want to work here?")
+        factories.practise(user, question, 2, today - timedelta(days=3))
+        contact = factories.make_contact(user, "Priya", relation="mentor", nudge_after_days=7,
+                                         last_contacted_on=today - timedelta(days=9))
+        return {"skill": skill.id, "question": question.id, "contact": contact.id}
+
+
+def check_growth_and_people(check, submit_empty, ids: dict[str, int]) -> None:
+    """axe on every Growth and People page, forms with errors included."""
+    check("growth", "/growth")
+    check("add a skill", "/growth/skills/new")
+    submit_empty("Save")
+    check("add a skill, with errors")
+    check("edit a skill", f"/growth/skills/{ids['skill']}/edit")
+    check("delete a skill", f"/growth/skills/{ids['skill']}/delete")
+    check("interview questions", "/growth/questions")
+    submit_empty("Add question")
+    check("interview questions, with errors")
+    check("edit a question", f"/growth/questions/{ids['question']}/edit")
+    check("delete a question", f"/growth/questions/{ids['question']}/delete")
+    check("practise one now", "/growth/practise")
+    check("practise a question", f"/growth/questions/{ids['question']}/practise")
+    submit_empty("Save how it went")
+    check("practise a question, with errors")
+    check("people", "/people")
+    check("add someone", "/people/new")
+    submit_empty("Save")
+    check("add someone, with errors")
+    check("edit someone", f"/people/{ids['contact']}/edit")
+    check("remove someone", f"/people/{ids['contact']}/delete")
 
 
 def give_journal(live_server: LiveServer, account: Account) -> int:
@@ -140,6 +184,22 @@ def test_every_page_passes_axe(
     check("self-care habits", "/selfcare/habits")
     habit_id = live_server.habit_id(account, "Exercise")
     check("rename a habit", f"/selfcare/habits/{habit_id}/rename")
+    activity_id = live_server.log_activity(account, "networking", note="Coffee with Sam")
+    review_week = live_server.add_review(account)
+    check("week", "/week")
+    check("week goals", "/week/goals")
+    axe_page.get_by_label("Applications").fill("500")
+    submit_empty("Save goals")
+    check("week goals, with errors")
+    check("weekly review", "/week/review")
+    axe_page.get_by_role("region", name="Next week's goals").get_by_label(
+        "Rest days planned").fill("9")
+    submit_empty("Save review")
+    check("weekly review, with errors")
+    check("weekly reviews", "/week/reviews")
+    check("a weekly review", f"/week/reviews/{review_week}")
+    check("undo a logged activity", f"/week/activities/{activity_id}/delete")
+    check_growth_and_people(check, submit_empty, give_growth_and_people(live_server, account))
     check("more", "/account")
     check("name and time zone", "/account/profile")
     check("email", "/account/email")
@@ -183,6 +243,12 @@ def test_today_and_history_pass_axe_in_dark_mode(
     problems["today, details form"] = axe_violations(page)
     page.goto("/checkins")
     problems["history"] = axe_violations(page)
+    ids = give_growth_and_people(live_server, account)
+    for label, url in (("growth", "/growth"), ("questions", "/growth/questions"),
+                       ("practise", f"/growth/questions/{ids['question']}/practise"),
+                       ("people", "/people"), ("add someone", "/people/new")):
+        page.goto(url)
+        problems[label] = axe_violations(page)
     failing = {label: found for label, found in problems.items() if found}
     assert not failing, f"axe violations in dark mode: {failing}"
     watch.assert_clean()

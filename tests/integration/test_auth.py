@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, sign_in
+from tests.factories import make_login_failures
 from webapp import mail
 from webapp.extensions import db
 from webapp.models import LoginFailure, LoginSession, PasswordReset, SelfCareHabit, User
@@ -144,30 +145,42 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, alice_id):
     assert token.sub(r"\1", strip(wrong)) == token.sub(r"\1", strip(unknown))
 
 
-def test_failed_logins_are_counted_and_the_101st_in_an_hour_is_refused(app, client, alice_id):
+def test_at_100_failures_in_an_hour_new_devices_wait_until_the_oldest_is_an_hour_old(app, client, alice_id):
+    now = datetime.now(UTC)
     with app.app_context():
-        db.session.add_all([LoginFailure(user_id=alice_id) for _ in range(100)])
-        db.session.commit()
-    # Even with the right password and from a fresh address: the count is per account.
-    response = client.post(
-        "/auth/login",
-        data={"email": "alice@example.com", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "203.0.113.9"},
-    )
-    assert response.status_code == 429
-    assert "pausing sign-ins" in response.get_data(as_text=True)
-    # An hour later the old failures no longer count.
-    with time_machine.travel(datetime.now(UTC) + timedelta(hours=1, minutes=1)):
+        # All over a minute old, so the doubling delays are spent and only the ceiling
+        # (ASVS: 100 failures per account per hour, SEC-05) can refuse.
+        make_login_failures("alice@example.com",
+                            [now - timedelta(minutes=59) + timedelta(seconds=34 * i) for i in range(100)])
+    with time_machine.travel(now, tick=False) as clock:
+        # Even with the right password and from a fresh address: the count is per account.
+        response = client.post(
+            "/auth/login",
+            data={"email": "alice@example.com", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
+        assert response.status_code == 429
+        assert response.headers["Retry-After"] == "60"  # when the oldest turns an hour old
+        assert "slowing down sign-ins" in text(response)
+        clock.shift(60)
         sign_in(client, "alice@example.com")
 
 
-def test_a_wrong_password_is_recorded_and_a_right_one_clears_the_count(app, client, alice_id):
+def test_wrong_passwords_are_recorded_and_a_right_one_clears_the_devices_count(app, client, alice_id):
+    client.post("/auth/login", data={"email": "alice@example.com", "password": "nope nope nope"})
+    sign_in(client, "alice@example.com")  # from now on a known device (its device cookie)
+    client.post("/auth/logout")
     client.post("/auth/login", data={"email": "alice@example.com", "password": "nope nope nope"})
     with app.app_context():
-        assert db.session.query(LoginFailure).count() == 1
+        rows = db.session.scalars(select(LoginFailure)).all()
+        assert sorted(row.device_nonce is None for row in rows) == [False, True]
     sign_in(client, "alice@example.com")
     with app.app_context():
-        assert db.session.query(LoginFailure).count() == 0
+        # The device's own failure is forgotten. The one from before it was known stays
+        # until it is an hour old: a sign-in never resets the email's count, or whoever is
+        # guessing elsewhere would get a fresh hourly allowance each time the owner signs in.
+        rows = db.session.scalars(select(LoginFailure)).all()
+        assert [row.device_nonce for row in rows] == [None]
 
 
 def test_login_is_rate_limited_per_address(client, alice_id):
@@ -313,7 +326,9 @@ def test_production_cookies_are_secure_host_only(tmp_path):
     assert response.status_code == 303
     cookies = response.headers.getlist("Set-Cookie")
     names = {c.split("=", 1)[0] for c in cookies}
-    assert names == {"__Host-session", "__Host-remember"}
+    assert names == {"__Host-session", "__Host-remember", "__Host-device"}
+    device = next(c for c in cookies if c.startswith("__Host-device="))
+    assert "Max-Age=31536000" in device
     for cookie in cookies:
         attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
         assert {"secure", "httponly", "samesite", "path"} <= attributes
@@ -590,12 +605,16 @@ def test_wrong_passwords_on_account_pages_count_like_sign_ins(app, alice, alice_
         alice.post(url, data={field: "not it at all", "new_password": "a brand new phrase here",
                               "email": "x@example.com"})
     with app.app_context():
-        assert db.session.query(LoginFailure).count() == 2
-        db.session.add_all([LoginFailure(user_id=alice_id) for _ in range(100)])
-        db.session.commit()
+        rows = db.session.scalars(select(LoginFailure)).all()
+        # Counted against this browser's device cookie: it signed in here before.
+        assert len(rows) == 2 and all(row.device_nonce for row in rows)
+    for _ in range(8):  # ten in all: the cookie no longer counts as a known device
+        assert alice.post("/auth/reauth", data={"password": "not it at all"}).status_code == 400
+    with app.app_context():  # and someone elsewhere is guessing, so unknown browsers wait
+        make_login_failures("alice@example.com", [datetime.now(UTC)] * 6)
     response = alice.post("/account/password", data={
         "current_password": PASSWORD, "new_password": "a brand new phrase here"})
-    assert response.status_code == 429
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
 
 
 def test_sessions_that_ran_out_are_not_listed_and_are_tidied_at_sign_in(app, alice, alice_id):

@@ -118,8 +118,8 @@ def test_backup_into_a_missing_folder_says_so(tmp_path):
 KILLED_WRITER = """
 import os, sqlite3, sys
 conn = sqlite3.connect(sys.argv[1])
-conn.execute("INSERT INTO login_failures (user_id, failed_at)"
-             " SELECT id, '2026-01-01 00:00:00' FROM users")
+conn.execute("INSERT INTO login_failures (account_key, failed_at)"
+             " SELECT 'key-' || id, '2026-01-01 00:00:00' FROM users")
 conn.commit()
 os._exit(0)  # killed, not stopped: no close, so no checkpoint, and the WAL stays behind
 """

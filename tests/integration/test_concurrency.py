@@ -4,80 +4,22 @@ from several processes meets no "database is locked" (DB-02)."""
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import secrets
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import ON_POSTGRES, PASSWORD
+from tests.integration.gunicorn_support import Browser, gunicorn
 from webapp import create_app
 from webapp.auth.services import register_user
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import MoodCheckin, User
-
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Browser:
-    """Just enough of a browser: one cookie jar, the CSRF token from the page's meta tag."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.token = ""
-
-    def request(self, method: str, path: str, form: dict | None = None, htmx: bool = False):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["X-CSRFToken"] = self.token
-        if htmx:
-            headers["HX-Request"] = "true"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read().decode()
-        conn.close()
-        return response, data
-
-    def remember(self, response) -> None:
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, value = header.split(";", 1)[0].split("=", 1)
-            self.cookies[name] = value
-
-    def sign_in(self, email: str) -> None:
-        response, page = self.request("GET", "/auth/login")
-        self.remember(response)
-        self.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-        response, _ = self.request("POST", "/auth/login", {"email": email, "password": PASSWORD})
-        assert response.status == 303
-        self.remember(response)
-        response, page = self.request("GET", "/")
-        assert response.status == 200
-        self.remember(response)  # the session now holds the CSRF secret behind the token
-        self.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
 @pytest.fixture
@@ -95,35 +37,20 @@ def served(tmp_path):
         user_id = register_user(email=email, display_name="Burst", password=PASSWORD,
                                 timezone="UTC").id
         db.session.commit()
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(40),
+    env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(40),
            "ONWARD_ENV": "development", "MAIL_BACKEND": "log"}
-    server = subprocess.Popen(
-        [str(GUNICORN), "--workers", "4", "--threads", "2", "--worker-class", "gthread",
-         "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "webapp:create_app('development')"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
     try:
-        for _ in range(100):  # up to 20 s for four workers to boot
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        yield app, port, email, user_id
+        with gunicorn("webapp:create_app('development')", "--workers", "4", "--threads", "2",
+                      "--worker-class", "gthread", env=env) as server:
+            yield app, server.port, email, user_id
     finally:
-        server.terminate()
-        log, _ = server.communicate(timeout=20)
         with app.app_context():
             if ON_POSTGRES:
                 db.session.execute(db.delete(User).where(User.id == user_id))
                 db.session.commit()
             db.engine.dispose()
-        assert "database is locked" not in log, log
-        assert "Traceback" not in log, log
+    assert "database is locked" not in server.log, server.log
+    assert "Traceback" not in server.log, server.log
 
 
 def count_checkins(app, user_id: int) -> int:

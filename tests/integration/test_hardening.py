@@ -52,6 +52,7 @@ def test_logs_never_hold_passwords_tokens_cookies_or_what_people_wrote(app, clie
     client.post("/checkins/new", data={"mood": "2", "day": "2026-01-05", "note": note,
                                        "client_uuid": str(uuid.uuid4())})
     cookie = client.get_cookie("onward_session").value
+    device = client.get_cookie("onward_device").value
     client.post("/auth/logout")
     client.post("/auth/login", data={"email": "canary@example.com", "password": "wrong " + PASSWORD})
     client.post("/auth/password/forgot", data={"email": "canary@example.com"})
@@ -59,7 +60,7 @@ def test_logs_never_hold_passwords_tokens_cookies_or_what_people_wrote(app, clie
     client.get(f"/auth/password/reset?token={token}")
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert '"event": "register"' in logged  # the log is really being captured
-    for secret in (PASSWORD, note, cookie, token):
+    for secret in (PASSWORD, note, cookie, token, device, device.split(".")[1]):
         assert secret not in logged
 
 

@@ -202,7 +202,7 @@ def _scratch_url(tmp_path):
     return urlunsplit(url._replace(path=f"/{name}")), (admin, name)
 
 
-def test_migration_0005_makes_what_create_all_makes_and_keeps_every_row(app, tmp_path):
+def test_migration_0006_makes_what_create_all_makes_and_keeps_every_row(app, tmp_path):
     """Up: the same FTS5 table and triggers (or GIN index) as create_all, and entries written
     before it are searchable. Down: gone again, and no user's rows with it."""
     with app.app_context():
@@ -214,7 +214,7 @@ def test_migration_0005_makes_what_create_all_makes_and_keeps_every_row(app, tmp
         with migrated.app_context():
             flask_migrate.upgrade(directory=MIGRATIONS, revision="0004")
             # An account and an entry written before the search existed (no trigger yet),
-            # in SQL: the models already know a column 0005 adds.
+            # in SQL: the models already know a column 0006 adds.
             db.session.execute(text(
                 "INSERT INTO users (email, display_name, password_hash, timezone, created_at, "
                 "password_changed_at, mood_consent_at, privacy_notice_version, is_demo) "
@@ -233,7 +233,7 @@ def test_migration_0005_makes_what_create_all_makes_and_keeps_every_row(app, tmp
             # Down again: the search goes, the account and its entry stay (no table rebuilt
             # under them, which would cascade).
             db.session.rollback()
-            flask_migrate.downgrade(directory=MIGRATIONS, revision="0004")
+            flask_migrate.downgrade(directory=MIGRATIONS, revision="0005")
             assert _search_objects() == []
             assert db.session.scalar(text("SELECT count(*) FROM journal_entries")) == 1
             db.session.remove()

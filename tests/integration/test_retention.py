@@ -29,7 +29,7 @@ def add_rows(user_id: int) -> None:
     sessions = {"gone-ended": NOW - timedelta(days=1), "gone-ends-now": NOW,
                 "kept-live": NOW + timedelta(minutes=1)}
     for at in failures.values():
-        db.session.add(LoginFailure(user_id=user_id, failed_at=at))
+        db.session.add(LoginFailure(account_key="a" * 64, failed_at=at))
     for name, (expires_at, used_at) in resets.items():
         db.session.add(PasswordReset(user_id=user_id, token_hash=name, email="alice@example.com",
                                      created_at=NOW - timedelta(hours=1),

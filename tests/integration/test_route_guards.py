@@ -19,8 +19,8 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from tests import factories
 from tests.conftest import PASSWORD
-from tests.factories import make_journal_entry
 from tests.integration.guards_support import (
     CANARY,
     age_session,
@@ -78,6 +78,13 @@ ROUTE_CLASSES: dict[str, str] = {
     "selfcare.rename": "owner",
     "selfcare.archive": "owner",
     "selfcare.restore": "owner",
+    "week.index": "owner",
+    "week.log_activity": "owner",
+    "week.delete_activity": "owner",
+    "week.goals": "owner",
+    "week.review": "owner",
+    "week.reviews": "owner",
+    "week.read_review": "owner",
     "account.more": "owner",
     "account.profile": "owner",
     "account.change_password": "owner",
@@ -85,6 +92,22 @@ ROUTE_CLASSES: dict[str, str] = {
     "auth.reauth": "owner",
     "account.sessions": "owner",
     "account.sign_out_others": "owner",
+    "growth.index": "owner",
+    "growth.new_skill": "owner",
+    "growth.edit_skill": "owner",
+    "growth.delete_skill": "owner",
+    "growth.progress": "owner",
+    "growth.log_session": "owner",
+    "growth.questions": "owner",
+    "growth.edit_question": "owner",
+    "growth.delete_question": "owner",
+    "growth.practise": "owner",
+    "growth.practise_next": "owner",
+    "people.index": "owner",
+    "people.new": "owner",
+    "people.edit": "owner",
+    "people.delete": "owner",
+    "people.reached_out": "owner",
     "journal.index": "owner",
     "journal.more": "owner",
     "journal.new": "owner",
@@ -112,7 +135,13 @@ def route_class(endpoint: str) -> str:
 OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "checkin_id": new_checkin,
     "habit_id": new_habit,
-    "entry_id": lambda user: make_journal_entry(user).id,
+    "activity_id": lambda user: factories.make_activity(user).id,
+    # A week named by its Monday: one the user reviewed, so someone else gets a 404.
+    "week_start": lambda user: factories.make_review(user).week_start,
+    "skill_id": lambda user: factories.make_skill(user).id,
+    "question_id": lambda user: factories.make_question(user).id,
+    "contact_id": lambda user: factories.make_contact(user).id,
+    "entry_id": lambda user: factories.make_journal_entry(user).id,
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
 }
@@ -142,11 +171,31 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "selfcare.done": lambda: {"done": "1"},
     "selfcare.habits": lambda: {"name": "Written by someone else"},
     "selfcare.rename": lambda: {"name": "Renamed by someone else"},
+    "week.log_activity": lambda: {"kind": "networking", "note": "someone else's coffee"},
+    "week.goals": lambda: {
+        "applications_target": "9", "networking_target": "9", "learning_target": "9",
+        "rest_days": "0",
+    },
+    "week.review": lambda: {
+        "went_well": "written by someone else", "applications_target": "9",
+        "networking_target": "9", "learning_target": "9", "rest_days": "0",
+    },
     "account.profile": lambda: {"display_name": "Renamed", "timezone": "UTC"},
     "account.change_password": lambda: {
         "current_password": PASSWORD, "new_password": "a different walk home at dusk",
     },
     "account.change_email": lambda: {"email": "moved@example.com", "current_password": PASSWORD},
+    "growth.new_skill": lambda: {"name": "Written by someone else", "status": "active",
+                                 "progress": "40"},
+    "growth.edit_skill": lambda: {"name": "Renamed by someone else", "status": "done",
+                                  "progress": "90"},
+    "growth.progress": lambda: {"progress": "77"},
+    "growth.questions": lambda: {"question": "Written by someone else?"},
+    "growth.edit_question": lambda: {"question": "Reworded by someone else?"},
+    "growth.practise": lambda: {"rating": "2", "practised_on": "2024-01-02"},
+    "people.new": lambda: {"name": "Mallory", "relation": "friend"},
+    "people.edit": lambda: {"name": "Renamed by someone else", "relation": "mentor"},
+    "people.reached_out": lambda: {"networking": "1"},
     "journal.new": lambda: {
         "kind": "small_win", "body": "written by someone else", "entry_date": "2024-01-02",
     },

@@ -58,9 +58,9 @@ def test_no_transaction_is_open_while_a_password_is_hashed(app, hashing_watch):
         db.session.scalar(select(User.id))  # as a request's user loader would begin one
         user = factories.make_user("sam@example.com")
         db.session.scalar(select(User.id))
-        assert auth_services.authenticate("sam@example.com", "not the password") is None
+        assert auth_services.authenticate("sam@example.com", "not the password", device=None) is None
         db.session.scalar(select(User.id))
         auth_services.set_password(user, "a longer walk by the sea")
         db.session.scalar(select(User.id))
-        assert auth_services.authenticate("nobody@example.com", factories.PASSWORD) is None
+        assert auth_services.authenticate("nobody@example.com", factories.PASSWORD, device=None) is None
     assert hashing_watch and not any(hashing_watch)

@@ -10,6 +10,7 @@ from webapp.account.forms import ChangeEmailForm, ChangePasswordForm, ProfileFor
 from webapp.audit import security_event
 from webapp.auth import notices
 from webapp.auth import services as auth_services
+from webapp.auth.devices import presented_device, trust_this_device
 from webapp.auth.sessions import live_sessions, sign_out_other_devices
 from webapp.extensions import limiter
 from webapp.forms import ConfirmForm
@@ -47,7 +48,9 @@ def change_email():
     is told (SEC-08)."""
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if not auth_services.confirm_password(current_user, form.current_password.data):
+        if not auth_services.confirm_password(
+            current_user, form.current_password.data, device=presented_device()
+        ):
             form.current_password.errors.append("That isn't your password.")
             return render_form("account/email.html", form, status=400)
         try:
@@ -55,6 +58,7 @@ def change_email():
         except auth_services.EmailTaken:
             form.email.errors.append("That email can't be used. Try another one.")
         else:
+            trust_this_device(current_user)  # the cookie names the account by its email
             security_event("email_changed", user_id=current_user.id)
             notices.send_email_changed(current_user, old_email)
             flash("Email changed. Use the new one to sign in.", "success")
@@ -69,7 +73,9 @@ def change_password():
     """Change the password; needs the current one (SEC-03) and signs out other devices."""
     form = ChangePasswordForm(personal=(current_user.display_name, current_user.email))
     if form.validate_on_submit():
-        if not auth_services.confirm_password(current_user, form.current_password.data):
+        if not auth_services.confirm_password(
+            current_user, form.current_password.data, device=presented_device()
+        ):
             form.current_password.errors.append("That isn't your current password.")
             return render_form("account/password.html", form, status=400)
         auth_services.set_password(

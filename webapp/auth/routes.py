@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import confirm_login, current_user, login_required
 
 from webapp.audit import security_event
 from webapp.auth import notices, services
+from webapp.auth.devices import presented_device, trust_this_device, write_device_cookie
 from webapp.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -22,17 +23,37 @@ from webapp.rendering import render_form
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
+bp.after_app_request(write_device_cookie)
+
 RESET_IN_SESSION = "pending_reset"
 SIGN_IN_FAILED = "That email and password don't match an account. Please try again."
-PAUSED = ("There were many wrong passwords for this account in the last hour, so we are "
-          "pausing sign-ins for it. Please try again later, or reset your password.")
+SLOWED_DOWN = (
+    "There were several wrong passwords for this email just now, so we're slowing down "
+    "sign-ins for it. Please wait {wait} and try again. A device you've signed in on "
+    "before can sign in as usual, and you can always reset your password."
+)
+
+
+def _in_words(seconds: int) -> str:
+    if seconds <= 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"about {-(-seconds // 60)} minutes"
 
 
 @bp.app_errorhandler(services.TooManyFailures)
-def too_many_failures(error: services.TooManyFailures):
-    """Any page that checks a password answers 429 while the account is paused (SEC-05)."""
-    security_event("login_throttled", path=request.path)
-    return render_error(429, PAUSED)
+def too_many_failures(error: services.TooManyFailures) -> Response:
+    """Any page that checks a password answers 429 with Retry-After while the email must
+    wait (SEC-05). The answer and the log are the same whether or not it has an account."""
+    user_id = current_user.id if current_user.is_authenticated else None
+    security_event("login_throttled", user_id=user_id, path=request.path,
+                   retry_after=error.retry_after)
+    # Flask-Limiter stamps its per-address window on every answer of a limited view and
+    # would stretch this wait to that window's end (up to an hour on account pages). This
+    # answer is about the email's wait, so the limiter leaves its headers off (4.1 API).
+    limiter.context.view_rate_limit = None
+    response = render_error(429, SLOWED_DOWN.format(wait=_in_words(error.retry_after)))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _go(target: str):
@@ -65,6 +86,7 @@ def register():
             )
         else:
             start_session(user, remember=False)
+            trust_this_device(user)
             security_event("register", user_id=user.id)
             flash(f"Welcome, {user.display_name}. How are you today?", "success")
             return _after_sign_in()
@@ -79,9 +101,12 @@ def login():
         return redirect(url_for("today.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(
+            form.email.data, form.password.data, device=presented_device()
+        )
         if user is not None:
             start_session(user, remember=form.remember.data)
+            trust_this_device(user)
             security_event("login", user_id=user.id, remember=bool(form.remember.data))
             return _after_sign_in()
         security_event("login_failed")
@@ -107,7 +132,7 @@ def reauth():
     """Confirm it's really the signed-in user before a sensitive action (SEC-14)."""
     form = ReauthForm()
     if form.validate_on_submit():
-        if services.confirm_password(current_user, form.password.data):
+        if services.confirm_password(current_user, form.password.data, device=presented_device()):
             confirm_login()
             security_event("reauth", user_id=current_user.id)
             return redirect(safe_next(request.args.get("next")) or url_for("today.index"), 303)
@@ -158,6 +183,7 @@ def reset_password():
             reset = None
         else:
             session.pop(RESET_IN_SESSION, None)
+            trust_this_device(user)  # it knows the new password; sign-in there isn't slowed
             security_event("password_reset", user_id=user.id)
             notices.send_password_changed(user, everywhere=True)
             flash("Your password is changed. Please sign in with it.", "success")

@@ -8,12 +8,16 @@ down in docs/architecture.md.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.auth import passwords
@@ -30,7 +34,21 @@ class EmailTaken(ValueError):
 
 
 class TooManyFailures(Exception):
-    """This account has had too many wrong passwords in the last hour (SEC-05)."""
+    """Too many wrong passwords for this email lately: try again in `retry_after` seconds
+    (SEC-05)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class DeviceCookie:
+    """A browser's device cookie whose signature checked out (`auth.devices` reads it): the
+    account it signed in to, as an account key, and the cookie's own random nonce."""
+
+    account_key: str
+    nonce: str
 
 
 @dataclass(frozen=True)
@@ -80,53 +98,136 @@ def register_user(*, email: str, display_name: str, password: str, timezone: str
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user when the password is right; None otherwise, after the same amount of work
-    whether or not the email is known (SEC-06). Raises TooManyFailures (SEC-05).
+def account_key(email: str) -> str:
+    """The keyed hash (HMAC-SHA256 with the app's secret) that stands for an email in
+    failure counts and device cookies, so neither holds the address (SEC-05, SEC-06)."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else secret.encode()
+    # A key of its own, so this hash is never the same as any other use of the secret.
+    key = hmac.new(secret, b"onward.account-key", hashlib.sha256).digest()
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
-    Commits: a failure is recorded for a known account; a success clears its failures and
-    upgrades a stale hash.
+
+def authenticate(email: str, password: str, *, device: DeviceCookie | None) -> User | None:
+    """The user when the password is right; None otherwise, after the same work whether or
+    not the email is known (SEC-06). `device` is the browser's device cookie, if any.
+    Raises TooManyFailures while this email must wait (SEC-05), having written nothing.
+
+    Commits: the attempt is counted before the password is checked, so guesses sent in
+    parallel can't all slip through one gap; a right password forgets it again, with the
+    failures of this browser's device cookie, and upgrades a stale hash.
     """
+    key = account_key(email)
+    attempt = _count_attempt(key, device)
     user = find_user_by_email(email)
-    throttled = (
-        user is not None
-        and _recent_failures(user) >= current_app.config["LOGIN_FAILURES_PER_HOUR"]
-    )
     finish_transaction()  # the hash check below must not hold the write lock
-    if throttled:
-        passwords.verify_password(None, password)
-        raise TooManyFailures()
     if not passwords.verify_password(user.password_hash if user else None, password):
-        if user is not None:
-            db.session.add(LoginFailure(user_id=user.id))
-            db.session.commit()
         return None
     assert user is not None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    clear_failures(user)
+    forgotten = LoginFailure.id == attempt.id
+    if device is not None and device.account_key == key:
+        forgotten = or_(forgotten, LoginFailure.device_nonce == device.nonce)
+    db.session.execute(delete(LoginFailure).where(forgotten))
     db.session.commit()
     return user
 
 
-def confirm_password(user: User, password: str) -> bool:
+def confirm_password(user: User, password: str, *, device: DeviceCookie | None) -> bool:
     """Whether this is the signed-in user's password, counted like a sign-in (SEC-05) so
     account pages are no side door for guessing. Raises TooManyFailures. Commits."""
-    return authenticate(user.email, password) is not None
+    return authenticate(user.email, password, device=device) is not None
 
 
-def _recent_failures(user: User) -> int:
-    since = now_utc() - timedelta(hours=1)
+FAILURE_WINDOW = timedelta(hours=1)
+
+
+def _count_attempt(key: str, device: DeviceCookie | None) -> LoginFailure:
+    """Count one password attempt for the email behind `key`, against the browser's device
+    cookie when the account trusts it, else against the email. Raises TooManyFailures,
+    writing nothing, while an untrusted browser must wait. Commits."""
+    config = current_app.config
+    _one_attempt_at_a_time(key)
+    now = now_utc()
+    nonce = device.nonce if device is not None and device.account_key == key else None
+    if nonce is not None and _device_failures(nonce, now) >= config["DEVICE_FAILURES_PER_HOUR"]:
+        nonce = None  # a cookie used for guessing is locked: just another unknown browser
+    if nonce is None:
+        wait = seconds_to_wait(
+            _failure_times(key, now, config["LOGIN_FAILURES_PER_HOUR"]),
+            now,
+            free=config["LOGIN_FREE_FAILURES"],
+            cap=config["LOGIN_DELAY_CAP"],
+            ceiling=config["LOGIN_FAILURES_PER_HOUR"],
+        )
+        if wait:
+            # No password is hashed for a refusal: whether to wait depends on the email's
+            # count alone, so known and unknown emails wait alike (SEC-06), and a flood of
+            # refused tries costs no argon2 time.
+            finish_transaction()  # give up the lock taken above before the 429 is drawn
+            raise TooManyFailures(retry_after=wait)
+    attempt = LoginFailure(account_key=key, device_nonce=nonce, failed_at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def seconds_to_wait(
+    failures: Sequence[datetime], now: datetime, *, free: int, cap: timedelta, ceiling: int
+) -> int:
+    """How many seconds an untrusted browser waits before its next try at an email, given
+    that email's untrusted failures in the last hour, newest first: none for the first
+    `free`, then 1, 2, 4... seconds after the latest, at most `cap`; and at `ceiling`
+    failures, until the oldest of them is an hour old (the ASVS ceiling)."""
+    ready = now
+    count = len(failures)
+    if count >= free:
+        delay = min(timedelta(seconds=2 ** min(count - free, 30)), cap)
+        ready = max(ready, failures[0] + delay)
+    if count >= ceiling:
+        ready = max(ready, failures[ceiling - 1] + FAILURE_WINDOW)
+    return math.ceil((ready - now).total_seconds())
+
+
+def _one_attempt_at_a_time(key: str) -> None:
+    """Make attempts at one email take turns between counting and recording, so two at the
+    same moment can't both pass one count. SQLite's writers already take turns (BEGIN
+    IMMEDIATE); PostgreSQL takes a lock on the key until the commit."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(int(key[:15], 16))))
+
+
+def _failure_times(key: str, now: datetime, limit: int) -> list[datetime]:
+    """When the email's untrusted failures of the last hour happened, newest first."""
+    return list(
+        db.session.scalars(
+            select(LoginFailure.failed_at)
+            .where(
+                LoginFailure.account_key == key,
+                LoginFailure.device_nonce.is_(None),
+                LoginFailure.failed_at > now - FAILURE_WINDOW,
+            )
+            .order_by(LoginFailure.failed_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _device_failures(nonce: str, now: datetime) -> int:
     return db.session.scalar(
         select(func.count())
         .select_from(LoginFailure)
-        .where(LoginFailure.user_id == user.id, LoginFailure.failed_at > since)
+        .where(LoginFailure.device_nonce == nonce, LoginFailure.failed_at > now - FAILURE_WINDOW)
     ) or 0
 
 
-def clear_failures(user: User) -> None:
-    """Forget the account's failed sign-ins. The caller commits."""
-    db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+def purge_login_failures(before: datetime) -> int:
+    """Delete failed sign-ins older than `before` (only the last hour counts); returns how
+    many went. Commits."""
+    result = db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < before))
+    db.session.commit()
+    return result.rowcount or 0
 
 
 def set_password(user: User, new_password: str, *, keep_session_id: int | None = None) -> None:
@@ -228,7 +329,8 @@ def use_password_reset(reset: PasswordReset, new_password: str) -> User:
     if spent.rowcount != 1:
         db.session.rollback()
         raise ResetAlreadyUsed()
+    # Failed sign-ins stay counted: a reset must not give someone guessing a fresh hour.
+    # The browser that made it becomes a known device instead (auth.devices).
     _store_password(user, password_hash)
-    clear_failures(user)
     db.session.commit()
     return user

@@ -2,7 +2,7 @@
 
 Neither lives in the models' metadata (the FTS5 table is a virtual table, the GIN index an
 expression over two columns), so both are created here by DDL events when
-`db.create_all()` makes `journal_entries` (tests), and by migration 0005 everywhere else.
+`db.create_all()` makes `journal_entries` (tests), and by migration 0006 everywhere else.
 Migrations freeze their own copy of this SQL; a test checks that the two agree.
 """
 

@@ -29,7 +29,7 @@ class User(UserMixin, Base):
     # history into a real person's account (migration 0003).
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Today's "On this day" card (a small win or a good day from an earlier month or
-    # year); the user may turn it off (migration 0005).
+    # year); the user may turn it off (migration 0006).
     show_on_this_day: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     sessions: Mapped[list[LoginSession]] = relationship(
@@ -70,14 +70,24 @@ class LoginSession(Base):
 
 
 class LoginFailure(Base):
-    """A failed password for an existing account, counted in the database so every worker
-    shares the count (SEC-05)."""
+    """One wrong password, counted in the database so every worker shares the count (SEC-05).
+
+    Rows stand for an email, not a user: unknown emails are counted exactly like known ones
+    (SEC-06), so there is no user id, and `account_key` is a keyed hash of the email
+    (`auth.services.account_key`), so the table holds no address and nothing left here
+    can be linked to a deleted account. `device_nonce` is set when the attempt came from a
+    browser the account trusts (its device cookie); those count against that browser only.
+    """
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_user_at", "user_id", "failed_at"),)
+    __table_args__ = (
+        Index("ix_login_failures_account_at", "account_key", "failed_at"),
+        Index("ix_login_failures_device_at", "device_nonce", "failed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_key: Mapped[str] = mapped_column(String(64))
+    device_nonce: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 

@@ -8,6 +8,8 @@ from webapp.checkins.services import TodaysCheckins, todays_checkins
 from webapp.journal import services as journal
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
+from webapp.week import services as week
+from webapp.week.weeks import week_start_of
 
 
 @dataclass
@@ -15,6 +17,7 @@ class TodayView:
     todays: TodaysCheckins
     habits: list[SelfCareHabit]
     done_habit_ids: set[int]
+    week_progress: week.WeekProgress
     on_this_day: journal.OnThisDay | None = None
 
 
@@ -25,5 +28,6 @@ def today_view(user: User) -> TodayView:
         todays=todays,
         habits=selfcare.habits(user),
         done_habit_ids=selfcare.habits_done_on(user, todays.today),
+        week_progress=week.week_progress(user, week_start_of(todays.today)),
         on_this_day=journal.on_this_day(user, todays.today),
     )

@@ -3,8 +3,8 @@
 SQLite gets an FTS5 table kept in sync by triggers, PostgreSQL a GIN index on a weighted
 tsvector of title and body.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 16:40:00.000000
 
 The SQL is frozen here on purpose (a migration must not change when the app does); the app
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Growth: skills and courses, learning sessions, and interview practice."""

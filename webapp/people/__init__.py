@@ -1,0 +1,1 @@
+"""People: the user's support network, and keeping in touch with it."""
