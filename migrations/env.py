@@ -51,6 +51,17 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the journal's full-text search to migration 0006: the FTS5 table (and the shadow
+    tables SQLite keeps for it) and the GIN index are not in the models' metadata, so
+    autogenerate would otherwise offer to drop them."""
+    from webapp.models.fulltext import FTS_TABLE, GIN_INDEX
+
+    if type_ == "table" and name.startswith(FTS_TABLE):
+        return False
+    return not (type_ == "index" and name == GIN_INDEX)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -92,6 +103,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     conf_args.setdefault("compare_type", True)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
@@ -99,6 +111,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copying it and dropping the old one. With
+            # foreign keys on, SQLite's DROP TABLE first deletes every row, and ON DELETE
+            # CASCADE would empty every table that points at it (a user's check-ins with
+            # the users table). So they are off while migrating, and checked afterwards.
+            # Set on the driver's connection, outside any transaction: inside one the
+            # PRAGMA does nothing.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -107,6 +128,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.rollback()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migration left rows pointing nowhere: {broken[:5]}")
 
 
 if context.is_offline_mode():

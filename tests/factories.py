@@ -14,6 +14,7 @@ from webapp.auth import services as auth_services
 from webapp.checkins import services as checkins
 from webapp.extensions import db
 from webapp.growth import services as growth
+from webapp.journal import services as journal
 from webapp.models import (
     Activity,
     Application,
@@ -87,6 +88,17 @@ def habit_named(user: User, name: str) -> SelfCareHabit:
 def mark_done(user: User, habit: SelfCareHabit, day: date | None = None) -> None:
     """Tick the habit off on `day` (the user's today by default)."""
     selfcare.set_habit_done(user, habit, day or local_today(user.timezone), True)
+
+
+def make_journal_entry(user: User, *, kind: str = "small_win", body: str | None = None,
+                       title: str | None = None, entry_date: date | None = None,
+                       share_with_mentor: bool = False) -> JournalEntry:
+    """A journal entry of `user`, through the service: today's small win holding the canary
+    unless told otherwise."""
+    return journal.create_entry(user, journal.EntryInput(
+        kind=kind, title=title, body=body or f"{CANARY} a reply came back",
+        entry_date=entry_date or local_today(user.timezone), share_with_mentor=share_with_mentor,
+    ))
 
 
 def seed_a_month(user: User, days: int = 30) -> None:

@@ -97,13 +97,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.core.routes import bp as core_bp
     from webapp.growth.routes import bp as growth_bp
+    from webapp.journal.routes import bp as journal_bp
     from webapp.people.routes import bp as people_bp
     from webapp.selfcare.routes import bp as selfcare_bp
     from webapp.today.routes import bp as today_bp
     from webapp.week.routes import bp as week_bp
 
-    for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, applications_bp, week_bp,
-               growth_bp, people_bp, account_bp):
+    for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, applications_bp, journal_bp,
+               week_bp, growth_bp, people_bp, account_bp):
         app.register_blueprint(bp)
 
 

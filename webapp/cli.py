@@ -22,6 +22,7 @@ from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
 from webapp.growth.demo import add_demo_growth
+from webapp.journal.demo import add_demo_entries
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
 from webapp.people.demo import add_demo_people
 from webapp.selfcare import services as selfcare
@@ -155,6 +156,7 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
     weeks = add_demo_weeks(user, days)
     click.echo(f"Added {weeks['goals']} weekly goals, {weeks['activities']} networking and "
                f"learning sessions and {weeks['reviews']} weekly reviews.")
+    click.echo(f"Added {added['journal']} journal entries.")
 
 
 def _demo_password(name: str, email: str) -> str:
@@ -260,8 +262,10 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
             insert(SelfCareLog).on_conflict_do_nothing(index_elements=["habit_id", "local_date"]),
             [{**row, "created_at": now_utc()} for row in log_rows],
         )
+    journal = add_demo_entries(user, days, today)
     db.session.commit()
-    return {"checkins": len(new_rows), "self_care": _count_logs(user) - logs_before}
+    return {"checkins": len(new_rows), "self_care": _count_logs(user) - logs_before,
+            "journal": journal}
 
 
 def _count_logs(user: User) -> int:

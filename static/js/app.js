@@ -82,5 +82,26 @@
     if (heading) heading.focus();
   });
 
+  // The journal's form: choosing another kind swaps the prompt and the hint, and a body
+  // still empty (or still another kind's outline) takes this kind's outline.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches('input[name="kind"]')) return;
+    var form = input.closest("form[data-journal-prompts]");
+    if (!form) return;
+    var prompts;
+    try { prompts = JSON.parse(form.getAttribute("data-journal-prompts")); } catch (e) { return; }
+    var kind = prompts[input.value];
+    var body = form.querySelector('textarea[name="body"]');
+    if (!kind || !body) return;
+    body.setAttribute("placeholder", kind.prompt);
+    var hint = form.querySelector("[data-journal-hint]");
+    if (hint) hint.textContent = kind.hint;
+    var untouched = !body.value.trim() || Object.keys(prompts).some(function (key) {
+      return prompts[key].outline && body.value.trim() === prompts[key].outline.trim();
+    });
+    if (untouched) body.value = kind.outline;
+  });
+
   document.addEventListener("DOMContentLoaded", function () { fillTimezone(document); });
 })();

@@ -168,6 +168,24 @@ def check_the_search_pages(page: Page, axe_page: Page, live_server: LiveServer,
     return found
 
 
+def give_journal(live_server: LiveServer, account: Account) -> int:
+    """An interview debrief with Markdown and questions, and a small win from this day a
+    year ago (so Today shows "On this day"); the debrief's id."""
+    today = today_in()
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February: four years ago had one
+        year_ago = today.replace(year=today.year - 4)
+    with live_server.db():
+        user = factories.user_by_id(account.id)
+        factories.make_journal_entry(user, kind="small_win", title="A first reply",
+                                     body="Someone **wrote back**.", entry_date=year_ago)
+        return factories.make_journal_entry(
+            user, kind="interview", title="Interview at Acme",
+            body="## Questions they asked\n- Why Acme?\n\n## What went well\n*Calm* start.",
+        ).id
+
+
 def tap_mood(page: Page, word: str) -> None:
     page.get_by_role("button", name=f"Mood: {word}", exact=True).tap()
     expect(page.locator("#checkin-panel h2")).to_have_text(f"Saved: you're feeling {word}")
@@ -259,6 +277,19 @@ def test_every_page_passes_axe(
     expect(axe_page.get_by_role("button", name="Sign out all other devices")).to_be_visible()
     watch.expect_console_error(r"Response Status Error Code 422")  # htmx, same forms
     problems.update(check_the_search_pages(page, axe_page, live_server, account))
+    entry_id = give_journal(live_server, account)
+    check("today, with On this day", "/")
+    check("journal", "/journal")
+    check("journal, search results", "/journal?q=interview")
+    check("journal, one kind", "/journal?kind=small_win")
+    check("new journal entry", "/journal/new")
+    axe_page.get_by_role("button", name="Save").click()
+    expect(axe_page.locator(".error").first).to_be_visible()
+    check("new journal entry, with errors")
+    check("new interview debrief", "/journal/new?kind=interview")
+    check("journal entry", f"/journal/{entry_id}")
+    check("edit a journal entry", f"/journal/{entry_id}/edit")
+    check("delete a journal entry", f"/journal/{entry_id}/delete")
     check("404, signed in", "/no-such-page")
 
     failing = {label: found for label, found in problems.items() if found}

@@ -79,6 +79,36 @@ def test_migration_0003_keeps_existing_accounts_real(tmp_path):
             db.engine.dispose()
 
 
+def test_every_migration_keeps_the_rows_that_were_there(tmp_path):
+    """Batch mode rebuilds tables on SQLite; with foreign keys on, dropping the old `users`
+    table would cascade and delete every check-in (migrations/env.py turns them off)."""
+    with scratch_database(tmp_path) as url:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="0001")
+            now = "'2026-01-01 00:00:00'"
+            for statement in (
+                "INSERT INTO users (id, email, display_name, password_hash, timezone, created_at,"
+                f" password_changed_at, mood_consent_at, privacy_notice_version) VALUES (1,"
+                f" 'old@example.com', 'Old', 'x', 'UTC', {now}, {now}, {now}, '1')",
+                "INSERT INTO self_care_habits (id, user_id, name, position, created_at)"
+                f" VALUES (1, 1, 'Walk', 0, {now})",
+                "INSERT INTO self_care_logs (user_id, habit_id, local_date, created_at)"
+                f" VALUES (1, 1, '2026-01-01', {now})",
+                "INSERT INTO mood_checkins (user_id, client_uuid, payload_hash, mood, local_date,"
+                f" checked_in_at, received_at, updated_at) VALUES (1, 'u', 'h', 3, '2026-01-01',"
+                f" {now}, {now}, {now})",
+            ):
+                db.session.execute(text(statement))
+            db.session.commit()
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            counts = {table: db.session.scalar(text(f"SELECT count(*) FROM {table}"))
+                      for table in ("users", "self_care_habits", "self_care_logs", "mood_checkins")}
+            assert counts == dict.fromkeys(counts, 1)
+            db.session.remove()
+            db.engine.dispose()
+
+
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
     with app.app_context():

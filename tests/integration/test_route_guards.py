@@ -123,6 +123,14 @@ ROUTE_CLASSES: dict[str, str] = {
     "applications.save_step": "owner",
     "applications.feedback": "owner",
     "applications.feedback_asked": "owner",
+    "journal.index": "owner",
+    "journal.more": "owner",
+    "journal.new": "owner",
+    "journal.detail": "owner",
+    "journal.edit": "owner",
+    "journal.delete": "owner",
+    "journal.practice": "owner",
+    "journal.on_this_day": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -152,6 +160,7 @@ OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "reflection_id": new_reflection,
     # Not an object: which step of the rejection flow. One that writes when saved.
     "step": lambda user: "thought",
+    "entry_id": lambda user: factories.make_journal_entry(user).id,
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
 }
@@ -217,6 +226,14 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     },
     "applications.save_step": lambda: {"thought": "written by someone else", "belief_before": "90"},
     "applications.feedback": lambda: {"feedback": "someone else's words", "skills": "Spying"},
+    "journal.new": lambda: {
+        "kind": "small_win", "body": "written by someone else", "entry_date": "2024-01-02",
+    },
+    "journal.edit": lambda: {
+        "kind": "reflection", "body": "changed by someone else", "entry_date": "2024-01-02",
+        "version": "1",
+    },
+    "journal.on_this_day": lambda: {"show": "off"},
 }
 
 

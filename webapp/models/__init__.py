@@ -1,5 +1,7 @@
 """All models, imported here so Alembic and `db.create_all()` see every table."""
 
+# fulltext registers the DDL events that give journal_entries its search index.
+from webapp.models import fulltext  # noqa: F401
 from webapp.models.base import Base, UTCDateTime, now_utc
 from webapp.models.checkin import CheckinEmotion, DeletedCheckin, MoodCheckin
 from webapp.models.progress import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, UTCDateTime, now_utc
@@ -28,6 +28,9 @@ class User(UserMixin, Base):
     # Set only by `flask demo-data` when it creates the account, so it never writes made-up
     # history into a real person's account (migration 0003).
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Today's "On this day" card (a small win or a good day from an earlier month or
+    # year); the user may turn it off (migration 0006).
+    show_on_this_day: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from webapp.applications import services as applications
 from webapp.applications.services import SearchToday
 from webapp.checkins.services import TodaysCheckins, todays_checkins
+from webapp.journal import services as journal
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
 from webapp.week import services as week
@@ -20,6 +21,7 @@ class TodayView:
     done_habit_ids: set[int]
     week_progress: week.WeekProgress
     search: SearchToday
+    on_this_day: journal.OnThisDay | None = None
 
 
 def today_view(user: User) -> TodayView:
@@ -31,4 +33,5 @@ def today_view(user: User) -> TodayView:
         done_habit_ids=selfcare.habits_done_on(user, todays.today),
         week_progress=week.week_progress(user, week_start_of(todays.today)),
         search=applications.today_summary(user),
+        on_this_day=journal.on_this_day(user, todays.today),
     )

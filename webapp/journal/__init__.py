@@ -1,0 +1,1 @@
+"""The journal: entries of six kinds in Markdown, searched in full text (issue 7)."""

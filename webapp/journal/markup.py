@@ -1,0 +1,90 @@
+"""Turning what the user wrote into HTML that is safe to show (TRUST.md SEC-24).
+
+Two ways in, one way out: Markdown bodies (markdown-it-py, CommonMark with raw HTML off)
+and search highlights both end in `_sanitised`, the only place in the journal that makes a
+`Markup`. Templates then wrap the result in an element with `hx-disable`, so htmx attributes
+that somehow survived would still never run.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+# Enough for a journal: paragraphs, emphasis, lists, quotes, code, headings, links. No
+# images (a picture from another site would tell that site when the journal is read, and
+# SEC-30 allows no third parties), no tables, no classes or styles.
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h2", "h3", "h4", "h5", "h6", "hr", "a",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+LINK_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "noopener noreferrer nofollow"
+
+# Sentinels the database puts around matched words: control characters no entry keeps
+# (services strip them on save), so they can only come from the search.
+MARK_START, MARK_END = "\x02", "\x03"
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+
+_md = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable("image")
+
+
+def _sanitised(html: str, tags: set[str], attributes: dict[str, set[str]]) -> Markup:
+    """The one place a string becomes Markup: after nh3 keeps only the allowed tags,
+    attributes and link schemes."""
+    clean = nh3.clean(
+        html,
+        tags=tags,
+        attributes=attributes,
+        url_schemes=LINK_SCHEMES,
+        link_rel=LINK_REL if "a" in tags else None,
+        strip_comments=True,
+    )
+    # nh3's output, allow-listed above: the one Markup the journal makes.
+    return Markup(clean)  # noqa: S704  # nosec B704
+
+
+def _relevel_headings(tokens: list[Token], top: int) -> None:
+    """Headings inside an entry start at `top` and never skip a level, whatever the user
+    typed, so the page's outline stays in order for screen readers."""
+    used = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
+    level = {old: min(6, top + n) for n, old in enumerate(used)}
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{level[int(token.tag[1])]}"
+
+
+def render_markdown(text: str, top_heading: int = 3) -> Markup:
+    """The entry's Markdown as sanitised HTML; its headings start at `top_heading`."""
+    tokens = _md.parse(text or "")
+    _relevel_headings(tokens, max(2, min(6, top_heading)))
+    return _sanitised(_md.renderer.render(tokens, _md.options, {}), ALLOWED_TAGS,
+                      ALLOWED_ATTRIBUTES)
+
+
+def highlight(marked: str | None) -> Markup:
+    """Text from the database with matches between sentinels: escaped first, then each
+    sentinel pair becomes <mark>. Whatever HTML the text held stays text."""
+    escaped = str(escape(marked or ""))
+    html = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    html = html.replace(MARK_START, "").replace(MARK_END, "")  # an unpaired one, if any
+    return _sanitised(html, {"mark"}, {})
+
+
+def plain_text(text: str) -> str:
+    """The words of the Markdown without its marks, for a short excerpt (Jinja escapes it)."""
+    words = []
+    for block in _md.parse(text or ""):
+        for token in block.children or ():
+            if token.type in ("text", "code_inline"):
+                words.append(token.content)
+            elif token.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+        if block.type in ("paragraph_close", "heading_close"):
+            words.append(" ")
+    return " ".join("".join(words).split())

@@ -1,0 +1,467 @@
+"""The journal's rules: writing, editing with a version (OFF-10), the timeline, full-text
+search, interview questions to practise, and "On this day". No requests or templates here;
+every function that changes something commits."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from markupsafe import Markup
+from sqlalchemy import Double, Select, and_, cast, func, literal_column, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from webapp.extensions import db
+from webapp.journal.kinds import BODY_MAX, KINDS, QUESTIONS_HEADING, TITLE_MAX
+from webapp.journal.markup import MARK_END, MARK_START, highlight, plain_text
+from webapp.models import JournalEntry, MoodCheckin, PracticeQuestion, User, now_utc
+from webapp.models.fulltext import FTS_TABLE, PG_CONFIG, fts_table, search_document
+from webapp.timezones import local_today
+
+PAGE_SIZE = 20
+EARLIEST_DAY = date(2000, 1, 1)
+# A day ahead of the user's today: a phone a little ahead, or writing just after midnight
+# somewhere else (SEC-25).
+LATEST_AHEAD = timedelta(days=1)
+QUERY_MAX = 200
+# A search uses at most this many words, each at most this long.
+TERMS_MAX = 12
+TERM_MAX = 40
+QUESTION_MAX = 500
+# "On this day" looks back this many years, month by month.
+ON_THIS_DAY_YEARS = 5
+GOOD_DAY_MOOD = 4
+
+# Control characters have no place in an entry, and \x02/\x03 are the search's highlight
+# sentinels (markup.py). Tabs and newlines stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A search term: letters and digits only, so no FTS5 or tsquery syntax ("quotes", *, -, ^,
+# :, parentheses, NEAR(...), &, |, !) ever reaches the database as syntax.
+_TERM = re.compile(r"[^\W_]+")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_HEADING = re.compile(r"^\s*(?:#{1,6}\s+|\*\*|__)")
+
+
+class InvalidEntry(ValueError):
+    """An entry breaks a rule. `field` names the form field, the message says what to fix."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class EntryChanged(Exception):
+    """The entry was saved elsewhere since this edit began (OFF-10); `saved` is that version."""
+
+    def __init__(self, saved: JournalEntry):
+        super().__init__("This entry changed since you opened it.")
+        self.saved = saved
+
+
+class BadCursor(ValueError):
+    """A "where the last page ended" token that this journal never made."""
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    kind: str
+    body: str
+    entry_date: date
+    title: str | None = None
+    share_with_mentor: bool = False
+
+
+def clean_text(text: str | None) -> str:
+    """Newlines as "\\n", no control characters, no spaces at either end."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip()
+
+
+def checked(user: User, data: EntryInput) -> EntryInput:
+    """`data` cleaned and within the rules. Raises InvalidEntry."""
+    if data.kind not in KINDS:
+        raise InvalidEntry("kind", "Choose what kind of entry this is.")
+    title = " ".join(clean_text(data.title).split()) or None
+    if title and len(title) > TITLE_MAX:
+        raise InvalidEntry("title", f"Keep the title to {TITLE_MAX} characters.")
+    body = clean_text(data.body)
+    if not body:
+        raise InvalidEntry("body", "Write something, even a line.")
+    if len(body) > BODY_MAX:
+        raise InvalidEntry("body", f"Keep an entry to {BODY_MAX:,} characters; "
+                                   f"this one has {len(body):,}. Split it in two?")
+    if data.entry_date > local_today(user.timezone) + LATEST_AHEAD:
+        raise InvalidEntry("entry_date", "An entry can't be dated more than a day ahead.")
+    if data.entry_date < EARLIEST_DAY:
+        raise InvalidEntry("entry_date", "Choose a day in 2000 or later.")
+    return EntryInput(kind=data.kind, body=body, entry_date=data.entry_date, title=title,
+                      share_with_mentor=bool(data.share_with_mentor))
+
+
+def create_entry(user: User, data: EntryInput) -> JournalEntry:
+    """Write a new entry for `user`. Raises InvalidEntry. Commits."""
+    data = checked(user, data)
+    entry = JournalEntry(user_id=user.id, kind=data.kind, title=data.title, body=data.body,
+                         entry_date=data.entry_date, share_with_mentor=data.share_with_mentor)
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def update_entry(user: User, entry: JournalEntry, data: EntryInput, *,
+                 version: int) -> JournalEntry:
+    """Save `data` over the entry if it is still at `version`, and bump the version.
+
+    One conditional UPDATE, so two tabs saving at once can't both win. Raises InvalidEntry,
+    or EntryChanged (holding the saved entry) when someone saved first. Commits.
+    """
+    data = checked(user, data)
+    changed = db.session.execute(
+        update(JournalEntry)
+        .where(JournalEntry.id == entry.id, JournalEntry.user_id == user.id,
+               JournalEntry.version == version)
+        .values(kind=data.kind, title=data.title, body=data.body, entry_date=data.entry_date,
+                share_with_mentor=data.share_with_mentor, version=JournalEntry.version + 1,
+                updated_at=now_utc())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(entry)
+    if not changed:
+        raise EntryChanged(entry)
+    return entry
+
+
+def delete_entry(entry: JournalEntry) -> None:
+    """Delete the entry for good (its thought record too). Commits."""
+    db.session.delete(entry)
+    db.session.commit()
+
+
+def set_show_on_this_day(user: User, show: bool) -> None:
+    """Turn Today's "On this day" card on or off. Commits."""
+    user.show_on_this_day = show
+    db.session.commit()
+
+
+# --- Timeline and search ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ended: the last entry's sort key. The timeline sorts by (day, id), a
+    search by (score, id), lower scores first: keyset paging, never OFFSET, so a page deep
+    in five years of entries costs what the first one does."""
+
+    key: str
+    id: int
+
+    @property
+    def token(self) -> str:
+        return f"{self.key}~{self.id}"
+
+    @classmethod
+    def read(cls, token: str, *, searching: bool) -> Cursor:
+        """The cursor in a page link. Raises BadCursor."""
+        key, _, entry_id = (token or "").partition("~")
+        try:
+            if searching:
+                score = float(key)
+                if not math.isfinite(score):
+                    raise ValueError(key)
+            else:
+                date.fromisoformat(key)
+            number = int(entry_id)
+        except ValueError:
+            raise BadCursor(token) from None
+        if not 0 < number < 2**31:
+            raise BadCursor(token)
+        return cls(key=key, id=number)
+
+    @property
+    def day(self) -> date:
+        return date.fromisoformat(self.key)
+
+    @property
+    def score(self) -> float:
+        return float(self.key)
+
+
+@dataclass(frozen=True)
+class JournalItem:
+    entry: JournalEntry
+    # For search results: the title and a piece of the body with the matches marked.
+    title_html: Markup | None = None
+    snippet_html: Markup | None = None
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    items: list[JournalItem]
+    next_before: Cursor | None
+    query: str = ""
+    kind: str | None = None
+
+    @property
+    def searching(self) -> bool:
+        return bool(search_terms(self.query))
+
+
+def search_terms(query: str | None) -> list[str]:
+    """The words of a search, stripped of every operator and quote."""
+    return [term[:TERM_MAX] for term in _TERM.findall(query or "")][:TERMS_MAX]
+
+
+def _prefix_last(query: str) -> bool:
+    """Still typing the last word (no space after it): match it as a prefix."""
+    return bool(query) and not query[-1].isspace()
+
+
+def timeline(user: User, *, kind: str | None = None, before: Cursor | None = None,
+             limit: int = PAGE_SIZE) -> JournalPage:
+    """The user's entries, newest day first (of `kind` only, when given), starting after
+    `before`. One query for the entries and one for their thought records."""
+    stmt = _entries_of(user, kind)
+    if before is not None:
+        stmt = stmt.where(or_(
+            JournalEntry.entry_date < before.day,
+            and_(JournalEntry.entry_date == before.day, JournalEntry.id < before.id),
+        ))
+    rows = list(db.session.scalars(
+        stmt.order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc()).limit(limit + 1)
+    ))
+    last = rows[limit - 1] if len(rows) > limit else None
+    return JournalPage(
+        items=[JournalItem(entry) for entry in rows[:limit]],
+        next_before=Cursor(last.entry_date.isoformat(), last.id) if last else None,
+        kind=kind,
+    )
+
+
+def _entries_of(user: User, kind: str | None) -> Select:
+    stmt = JournalEntry.owned_by(user.id).options(selectinload(JournalEntry.thought_record))
+    return stmt.where(JournalEntry.kind == kind) if kind else stmt
+
+
+def search_entries(user: User, query: str, *, kind: str | None = None,
+                   limit: int = PAGE_SIZE, before: Cursor | None = None) -> JournalPage:
+    """The user's entries that match `query`, best match first, with the matches marked.
+
+    Any text is a valid query: only its words are searched for (all of them; the last as a
+    prefix while the user is still typing it). SQLite ranks with FTS5's bm25, PostgreSQL
+    with ts_rank; both with the title weighing more than the body. Highlights are escaped
+    before they are marked. A query with no words gives no results.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return JournalPage(items=[], next_before=None, query=query, kind=kind)
+    prefix = _prefix_last(query)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt, score = _postgres_search(terms, prefix)
+    else:
+        stmt, score = _sqlite_search(terms, prefix)
+    stmt = stmt.where(JournalEntry.user_id == user.id)
+    if kind:
+        stmt = stmt.where(JournalEntry.kind == kind)
+    if before is not None:
+        stmt = stmt.where(or_(score > before.score,
+                              and_(score == before.score, JournalEntry.id < before.id)))
+    rows = db.session.execute(
+        stmt.options(selectinload(JournalEntry.thought_record))
+        .order_by(score, JournalEntry.id.desc()).limit(limit + 1)
+    ).all()
+    last = rows[limit - 1] if len(rows) > limit else None
+    return JournalPage(
+        items=[JournalItem(entry, title_html=highlight(title) if entry.title else None,
+                           snippet_html=highlight(plain_text(snippet)))
+               for entry, _score, title, snippet in rows[:limit]],
+        next_before=Cursor(repr(float(last.score)), last[0].id) if last else None,
+        query=query, kind=kind,
+    )
+
+
+def _sqlite_search(terms: list[str], prefix: bool):
+    """FTS5: each word quoted (so NEAR, AND, OR are words too), the last one a prefix."""
+    quoted = [f'"{term}"' for term in terms]
+    if prefix:
+        quoted[-1] += "*"
+    fts = literal_column(FTS_TABLE)
+    score = func.bm25(fts, 10.0, 1.0)
+    stmt = (
+        select(JournalEntry, score.label("score"),
+               func.highlight(fts, 0, MARK_START, MARK_END),
+               func.snippet(fts, 1, MARK_START, MARK_END, "…", 24))
+        .select_from(fts_table)
+        .join(JournalEntry, JournalEntry.id == fts_table.c.rowid)
+        .where(fts.op("MATCH")(" ".join(quoted)))
+    )
+    return stmt, score
+
+
+def _postgres_search(terms: list[str], prefix: bool):
+    """tsquery: the words joined by &, the last one with :* (a prefix)."""
+    words = list(terms)
+    if prefix:
+        words[-1] += ":*"
+    tsquery = func.to_tsquery(PG_CONFIG, " & ".join(words))
+    document = search_document()
+    # ts_rank is higher for a better match; negated, so lower is better on both databases.
+    # As double precision: a real travels as its shortest text, which read back as a Python
+    # float is not the same number, and the page cursor compares scores for equality.
+    score = -cast(func.ts_rank(document, tsquery), Double)
+    marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
+    stmt = select(
+        JournalEntry, score.label("score"),
+        func.ts_headline(PG_CONFIG, func.coalesce(JournalEntry.title, ""), tsquery,
+                         f"{marks}, HighlightAll=true"),
+        func.ts_headline(PG_CONFIG, JournalEntry.body, tsquery,
+                         f"{marks}, MaxWords=30, MinWords=12, MaxFragments=2, "
+                         'FragmentDelimiter=" … "'),
+    ).where(document.op("@@")(tsquery))
+    return stmt, score
+
+
+def journal_page(user: User, query: str = "", *, kind: str | None = None,
+                 before: Cursor | None = None) -> JournalPage:
+    """What the journal shows: the search results when the query has words, else the
+    timeline."""
+    if search_terms(query):
+        return search_entries(user, query, kind=kind, before=before)
+    return timeline(user, kind=kind, before=before)
+
+
+def read_cursor(token: str | None, query: str) -> Cursor | None:
+    """The cursor of a page link, for a search or the timeline. Raises BadCursor."""
+    if not token:
+        return None
+    return Cursor.read(token, searching=bool(search_terms(query)))
+
+
+# --- Interview questions to practise ------------------------------------------------------
+
+
+def interview_questions(entry: JournalEntry) -> list[str]:
+    """The questions an interview debrief lists: the lines under "Questions they asked"
+    (up to the next heading), or, without that heading, every line ending in "?"."""
+    if entry.kind != "interview":
+        return []
+    lines = entry.body.split("\n")
+    start = next((n for n, line in enumerate(lines)
+                  if _HEADING.match(line) and QUESTIONS_HEADING.lower() in line.lower()), None)
+    if start is None:
+        found = [line for line in lines if line.strip().endswith("?")]
+    else:
+        found = []
+        for line in lines[start + 1:]:
+            if _HEADING.match(line):
+                break
+            found.append(line)
+    questions: dict[str, str] = {}
+    for line in found:
+        text = " ".join(_LIST_MARKER.sub("", line).split())[:QUESTION_MAX]
+        if text:
+            questions.setdefault(_question_key(text), text)
+    return list(questions.values())
+
+
+def _question_key(question: str) -> str:
+    """How questions compare: case, spacing and a final "?" don't make a new one."""
+    return " ".join(question.split()).casefold().rstrip("?").strip()
+
+
+def send_questions_to_practice(user: User, entry: JournalEntry) -> tuple[int, int]:
+    """Add the debrief's questions to the user's practice questions (source "interview"),
+    skipping any the user already has, whatever its source. Returns (added, already there).
+    Commits."""
+    questions = interview_questions(entry)
+    known = {_question_key(q) for q in db.session.scalars(
+        select(PracticeQuestion.question).where(PracticeQuestion.user_id == user.id))}
+    new = [q for q in questions if _question_key(q) not in known]
+    for question in new:
+        db.session.add(PracticeQuestion(user_id=user.id, question=question, source="interview",
+                                        application_id=entry.application_id))
+    db.session.commit()
+    return len(new), len(questions) - len(new)
+
+
+# --- On this day ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnThisDay:
+    """Something good from this day of an earlier month or year: a small win written that
+    day, or else a day whose check-ins averaged "good" or better."""
+
+    day: date
+    today: date
+    win: JournalEntry | None = None
+    mood: float | None = None
+    checkins: int = 0
+
+    @property
+    def months_ago(self) -> int:
+        return (self.today.year - self.day.year) * 12 + self.today.month - self.day.month
+
+    @property
+    def when(self) -> str:
+        """"A month ago", "3 months ago", "A year ago", "2 years ago"."""
+        months = self.months_ago
+        if months % 12 == 0:
+            years = months // 12
+            return "A year ago" if years == 1 else f"{years} years ago"
+        return "A month ago" if months == 1 else f"{months} months ago"
+
+
+def same_day_before(today: date, years: int = ON_THIS_DAY_YEARS) -> list[date]:
+    """This day of the month in each earlier month of the last `years` years (a month
+    without that day, say the 31st, is skipped), newest first."""
+    days = []
+    for back in range(1, years * 12 + 1):
+        month_index = today.year * 12 + today.month - 1 - back
+        try:
+            day = date(month_index // 12, month_index % 12 + 1, today.day)
+        except ValueError:
+            continue
+        if day >= EARLIEST_DAY:
+            days.append(day)
+    return days
+
+
+def _best(days: list[date], today: date) -> date | None:
+    """The newest anniversary (same month and day), else the newest day."""
+    same_date = [day for day in days if day.month == today.month]
+    return max(same_date or days, default=None)
+
+
+def on_this_day(user: User, today: date | None = None) -> OnThisDay | None:
+    """A good memory for Today, or None: when the user turned the card off, or nothing good
+    happened on this day before. Only wins and good days, never a hard one. At most two
+    indexed queries (entries by user, kind and day; check-ins by user and day)."""
+    if not user.show_on_this_day:
+        return None
+    today = today or local_today(user.timezone)
+    candidates = same_day_before(today)
+    if not candidates:
+        return None
+    wins = list(db.session.scalars(
+        JournalEntry.owned_by(user.id)
+        .where(JournalEntry.kind == "small_win", JournalEntry.entry_date.in_(candidates))
+        .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
+    ))
+    day = _best([win.entry_date for win in wins], today)
+    if day is not None:
+        return OnThisDay(day=day, today=today,
+                         win=next(win for win in wins if win.entry_date == day))
+    average = func.avg(MoodCheckin.mood)
+    good = {row.local_date: row for row in db.session.execute(
+        select(MoodCheckin.local_date, average.label("mood"), func.count().label("n"))
+        .where(MoodCheckin.user_id == user.id, MoodCheckin.local_date.in_(candidates))
+        .group_by(MoodCheckin.local_date)
+        .having(average >= GOOD_DAY_MOOD)
+    )}
+    day = _best(list(good), today)
+    if day is None:
+        return None
+    return OnThisDay(day=day, today=today, mood=float(good[day].mood), checkins=good[day].n)
