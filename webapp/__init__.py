@@ -58,7 +58,13 @@ def load_config(app: Flask, config: str | type[Config] | Mapping | None) -> None
 def configure_logging(app: Flask) -> None:
     """INFO and up from the app and its security events, to stderr when nothing else
     (gunicorn, pytest) has set up logging."""
+    from webapp.audit import RedactSharePaths
+
     app.logger.setLevel(logging.INFO)
+    # The development server logs each request line, share links' tokens included (SHR-14).
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactSharePaths) for f in werkzeug.filters):
+        werkzeug.addFilter(RedactSharePaths())
     events = logging.getLogger("onward")
     events.setLevel(logging.INFO)
     if not events.handlers and not logging.getLogger().handlers:
