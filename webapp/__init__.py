@@ -102,10 +102,13 @@ def register_blueprints(app: Flask) -> None:
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.core.routes import bp as core_bp
     from webapp.selfcare.routes import bp as selfcare_bp
+    from webapp.share.routes import bp as share_bp
+    from webapp.share.routes import mentor_bp
     from webapp.today.routes import bp as today_bp
     from webapp.week.routes import bp as week_bp
 
-    for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, week_bp, account_bp):
+    for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, week_bp, account_bp,
+               share_bp, mentor_bp):
         app.register_blueprint(bp)
 
 
