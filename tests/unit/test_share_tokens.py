@@ -227,3 +227,29 @@ def test_notes_are_plain_text_with_their_limits(user):
     services.revoke_link(link)
     with pytest.raises(ShareProblem, match="closed"):
         services.leave_note(link, body="too late")
+
+
+def test_the_daily_task_purges_old_visits(app):
+    from webapp.share import tasks
+
+    with time_machine.travel(NOW, tick=False), app.app_context():
+        user = factories.make_user(name="Robin")
+        new = factories.make_share_link(user, cards=("week",))
+        for age in (120, 2):
+            with time_machine.travel(NOW - timedelta(days=age), tick=False):
+                services.open_link(new.token, visit=Visit("desktop", "198.51.100.0/24"))
+        tasks.purge_old_share_views()
+        db.session.expire_all()
+        assert [v.viewed_at for v in db.session.scalars(select(ShareView))] == [
+            NOW - timedelta(days=2)]
+    daily = tasks.purge_old_share_views.task_class()
+    assert daily.validate_datetime(datetime(2026, 11, 30, 3, 15))
+    assert not daily.validate_datetime(datetime(2026, 11, 30, 4, 15))
+
+
+def test_the_worker_knows_the_purge():
+    from webapp import worker
+
+    assert "share_tasks" in worker.__all__
+    periodic = {task.name for task in worker.huey._registry.periodic_tasks}
+    assert "purge_old_share_views" in periodic
