@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.models import (
     Activity,
     Application,
+    Contact,
     JournalEntry,
     LoginFailure,
     MentorNote,
@@ -21,6 +22,7 @@ from webapp.models import (
     ShareLink,
     Skill,
     StageChange,
+    ThoughtRecord,
     User,
     WeeklyGoal,
     WeeklyReview,
@@ -212,7 +214,7 @@ def seed_shareable_progress(user: User) -> dict[str, object]:
     """What every card reads, with SHARE_CANARY in each field no card may show: check-ins
     with notes and feelings, applications at every stage with roles, notes, contacts and
     feedback, skills with notes, small wins and journal entries with bodies (one entry marked
-    "share with my mentor"), a goal and an activity. Rows the applications, journal and
+    "share with my mentor"), a thought record, a contact, a goal, an activity and a review. Rows the applications, journal and
     growth blueprints (built separately) write are written directly here. Returns the
     shareable values a test expects to see."""
     today = local_today(user.timezone)
@@ -221,6 +223,7 @@ def seed_shareable_progress(user: User) -> dict[str, object]:
                      emotions=("anxious", "hopeful"), note=f"{SHARE_CANARY} check-in note")
     make_goal(user, applications=3, networking=2, learning=1)
     make_activity(user, "networking", note=f"{SHARE_CANARY} coffee note")
+    make_review(user, went_well=f"{SHARE_CANARY} review answer")
     companies = {0: "Saved Co", 1: "Applied Ltd", 2: "Screening plc", 3: "Interview Inc",
                  4: "Offer GmbH"}
     for reached, company in companies.items():
@@ -238,7 +241,11 @@ def seed_shareable_progress(user: User) -> dict[str, object]:
         JournalEntry(user_id=user.id, kind="small_win", title="Finished the portfolio",
                      body=f"{SHARE_CANARY} small win body", entry_date=today),
         JournalEntry(user_id=user.id, kind="reflection", title=f"{SHARE_CANARY} private title",
-                     body=f"{SHARE_CANARY} private body", entry_date=today),
+                     body=f"{SHARE_CANARY} private body", entry_date=today,
+                     thought_record=ThoughtRecord(user_id=user.id,
+                                                  thought=f"{SHARE_CANARY} thought")),
+        Contact(user_id=user.id, name=f"{SHARE_CANARY} contact",
+                notes=f"{SHARE_CANARY} contact notes"),
         JournalEntry(user_id=user.id, kind="interview", title="Second interview went well",
                      body="They asked about **teamwork**.\n<script>alert(1)</script>",
                      entry_date=today - timedelta(days=1), share_with_mentor=True),

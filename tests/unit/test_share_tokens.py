@@ -157,6 +157,8 @@ def test_a_revoked_link_stays_ended_and_cannot_be_renewed(user):
     assert new.link.revoked_at == revoked_at and new.link.status == "ended"
     with pytest.raises(ShareProblem, match="ended for good"):
         services.renew_link(new.link)
+    with pytest.raises(ShareProblem, match="ended for good"):
+        services.change_cards(new.link, Choice(("week",)))
     assert services.open_link(new.token) is None
 
 

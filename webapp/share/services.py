@@ -31,6 +31,7 @@ NOTE_MAX = 500
 # newest of them.
 VIEWS_KEPT = timedelta(days=90)
 VIEWS_LISTED = 50
+NOTES_LISTED = 100
 NOTES_ON_TODAY = 3
 
 
@@ -115,8 +116,11 @@ def renew_link(link: ShareLink, days: int = DEFAULT_DAYS) -> ShareLink:
 
 
 def change_cards(link: ShareLink, choice: Choice) -> ShareLink:
-    """Show `choice` from now on. Raises ShareProblem for no card or an unknown one. (Showing
-    more needs a fresh login: the view checks `Choice.widens` first.) Commits."""
+    """Show `choice` from now on. Raises ShareProblem for no card or an unknown one, or for a
+    link that was ended. (Showing more needs a fresh login: the view checks `Choice.widens`
+    first.) Commits."""
+    if link.revoked_at is not None:
+        raise ShareProblem("This link was ended for good. Make a new one instead.")
     choice = choice.checked()
     widened = choice.widens(link)
     link.cards = list(choice.cards)
@@ -182,7 +186,7 @@ class LinkPage:
 
 def link_page(link: ShareLink) -> LinkPage:
     """What the link's page shows: visits of the last 90 days (newest VIEWS_LISTED) and the
-    notes, newest first. Two statements."""
+    notes (newest NOTES_LISTED), newest first. Two statements."""
     views = db.session.scalars(
         select(ShareView)
         .where(ShareView.link_id == link.id, ShareView.viewed_at > now_utc() - VIEWS_KEPT)
@@ -192,6 +196,7 @@ def link_page(link: ShareLink) -> LinkPage:
     notes = db.session.scalars(
         select(MentorNote).where(MentorNote.link_id == link.id)
         .order_by(MentorNote.created_at.desc(), MentorNote.id.desc())
+        .limit(NOTES_LISTED)
     )
     return LinkPage(link, list(views), list(notes))
 
