@@ -255,3 +255,53 @@ def test_the_worker_knows_the_purge():
     assert "share_tasks" in worker.__all__
     periodic = {task.name for task in worker.huey._registry.periodic_tasks}
     assert "purge_old_share_views" in periodic
+
+
+# --- What the cards compute -------------------------------------------------------------------
+
+
+def test_cards_count_what_they_say(user):
+    from datetime import date
+
+    from flask import current_app
+
+    from tests.integration.guards_support import counting_statements
+    from webapp.models import Application, JournalEntry
+    from webapp.share.cards import Sharing
+
+    today = date(2026, 6, 10)  # a Wednesday; the week began on Monday 8 June
+    for day, mood in ((today, 4), (today, 2), (today - timedelta(days=1), 5),
+                      (today - timedelta(days=12), 1), (today - timedelta(days=40), 3)):
+        factories.make_checkin(user, mood, day=day)
+    for reached in (0, 1, 1, 2, 3, 4):
+        db.session.add(Application(user_id=user.id, company=f"Co {reached}", role="r",
+                                   reached=reached))
+    for n in range(12):
+        db.session.add_all([
+            JournalEntry(user_id=user.id, kind="small_win", title=f"win {n}", body="",
+                         entry_date=today - timedelta(days=n)),
+            JournalEntry(user_id=user.id, kind="reflection", title=f"shared {n}", body="b",
+                         entry_date=today - timedelta(days=n), share_with_mentor=True),
+        ])
+    db.session.commit()
+    link = factories.make_share_link(user).link
+    sharing = Sharing(user, link)
+    with counting_statements(current_app._get_current_object()) as statements:
+        data = {key: card.load(sharing) for key, card in CARDS.items()}
+    # One statement a card at most; check-ins and the journal are read once for two cards.
+    assert len(statements) <= len(CARDS) - 2
+
+    assert data["applications"].steps == [("Saved to apply to", 6), ("Applied", 5),
+                                          ("Reached a screening", 3),
+                                          ("Reached an interview", 2), ("Offers", 1)]
+    assert data["applications"].companies is None
+    consistency = data["checkins"]
+    assert (consistency.this_month, consistency.days_so_far, consistency.last_30_days) == (
+        2, 10, 3)
+    this_week = data["mood"][-1]
+    assert (this_week.week_start, this_week.checkins, this_week.average) == (
+        date(2026, 6, 8), 3, 3.7)  # (4 + 2 + 5) / 3
+    assert len(data["mood"]) == 8
+    assert [(w.checkins, w.average) for w in data["mood"][-3:-1]] == [(1, 1.0), (0, None)]
+    assert [w.title for w in data["wins"]] == [f"win {n}" for n in range(10)]
+    assert [e.title for e in data["journal"]] == [f"shared {n}" for n in range(10)]

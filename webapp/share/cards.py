@@ -231,7 +231,8 @@ class Win:
       "The titles and dates of your latest small wins from the journal (not what you wrote "
       "about them).")
 def small_wins(sharing: Sharing) -> list[Win]:
-    return [Win(e.title, e.entry_date) for e in sharing.journal_entries if e.kind == "small_win"]
+    wins = [e for e in sharing.journal_entries if e.kind == "small_win"]
+    return [Win(e.title, e.entry_date) for e in wins[:ENTRIES_SHOWN]]
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,5 @@ class SharedEntry:
       "Only the journal entries you marked \"share with my mentor\", in full. Nothing else "
       "from your journal.")
 def shared_entries(sharing: Sharing) -> list[SharedEntry]:
-    return [
-        SharedEntry(e.title, e.kind, e.entry_date, e.body)
-        for e in sharing.journal_entries if e.share_with_mentor
-    ]
+    shared = [e for e in sharing.journal_entries if e.share_with_mentor]
+    return [SharedEntry(e.title, e.kind, e.entry_date, e.body) for e in shared[:ENTRIES_SHOWN]]
