@@ -567,3 +567,10 @@ def test_no_log_ever_holds_a_share_token(app, alice, alice_id, caplog):
     assert tokens.token_hash(token) not in logged
     assert f"/s/{tokens.token_id(token)}" in logged  # the path is there, redacted
     assert tokens.token_id(token) in logged
+
+
+def test_the_password_page_offers_to_end_share_links_too(alice):
+    """A new password leaves links working (they are not credentials), so the page says
+    where to end them (SHR-15)."""
+    page = text(alice.get("/account/password"))
+    assert 'href="/share">end your share links</a>' in page
