@@ -61,7 +61,7 @@ class LinkForm(CardsForm):
 
 
 class RenewForm(FlaskForm):
-    days = days_field("Keep it open for another")
+    days = days_field("Days to keep it open, from today")
 
 
 class MentorNoteForm(FlaskForm):
