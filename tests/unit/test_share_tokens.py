@@ -305,3 +305,16 @@ def test_cards_count_what_they_say(user):
     assert [(w.checkins, w.average) for w in data["mood"][-3:-1]] == [(1, 1.0), (0, None)]
     assert [w.title for w in data["wins"]] == [f"win {n}" for n in range(10)]
     assert [e.title for e in data["journal"]] == [f"shared {n}" for n in range(10)]
+
+
+def test_the_development_servers_request_lines_hide_share_tokens(app, caplog):
+    """`make run` serves with werkzeug, which logs each request line (SHR-14)."""
+    import logging
+
+    token = tokens.new_token()
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    logging.getLogger("werkzeug").info('%s - - "%s" %s -', "127.0.0.1",
+                                       f"GET /s/{token} HTTP/1.1", "200")
+    [record] = [r for r in caplog.records if r.name == "werkzeug"]
+    assert token not in record.getMessage()
+    assert f"GET /s/{tokens.token_id(token)} HTTP/1.1" in record.getMessage()
