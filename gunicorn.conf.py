@@ -3,10 +3,14 @@ GUNICORN_CMD_ARGS, e.g. GUNICORN_CMD_ARGS="--threads 16"."""
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from gunicorn.glogging import Logger
 
 # Deliberately not imported from webapp.config: anything the master process imports stays
 # in the workers it forks, so a `kill -HUP` reload would keep serving the old code.
@@ -51,6 +55,32 @@ control_socket_disable = True
 accesslog = "-"
 # No query strings in the access log: reset links carry their token there.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+# A share link's token is its path: /s/<token>. Written here as webapp.audit writes it in
+# the app's own events (kept in step by a test, since this file must not import webapp).
+SHARE_PATH = re.compile(r"/s/([^/?#\s\"\\]+)")
+
+
+def redact_share_paths(text: str) -> str:
+    """`text` with each `/s/<token>` written `/s/<first 8 hex digits of the token's SHA-256>`."""
+    return SHARE_PATH.sub(
+        lambda m: "/s/" + hashlib.sha256(m.group(1).encode()).hexdigest()[:8], text
+    )
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, but no access-log line ever holds a share link's token (TRUST.md
+    SHR-14, SEC-33): every value a format could print (the path, the request line, the
+    Referer, headers, the environ) has its `/s/<token>` redacted, so a later change of
+    access_log_format can't bring the token back."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: redact_share_paths(value) if isinstance(value, str) else value
+                for key, value in atoms.items()}
+
+
+logger_class = RedactingLogger
 
 
 def on_starting(server: Any) -> None:

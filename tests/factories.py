@@ -21,18 +21,22 @@ from webapp.models import (
     Contact,
     JournalEntry,
     LoginFailure,
+    MentorNote,
     MoodCheckin,
     PracticeAttempt,
     PracticeQuestion,
     SelfCareHabit,
+    ShareLink,
     Skill,
     StageChange,
+    ThoughtRecord,
     User,
     WeeklyGoal,
     WeeklyReview,
 )
 from webapp.people import services as people
 from webapp.selfcare import services as selfcare
+from webapp.share import services as share
 from webapp.timezones import local_today
 from webapp.week import services as week
 
@@ -278,3 +282,81 @@ def make_small_win(user: User, title: str, day: date | None = None) -> JournalEn
     db.session.add(entry)
     db.session.commit()
     return entry
+# --- Share: links, mentor notes, and the rows their cards read ----------------------------
+
+
+def make_share_link(user: User, label: str = "for Sam, my mentor", *,
+                    cards: tuple[str, ...] | None = None, days: int = 30,
+                    show_company_names: bool = False) -> share.NewLink:
+    """A link of `user` (through the service) showing `cards`, every card by default; the
+    returned NewLink carries the raw token, as the page that made it would show."""
+    from webapp.share.cards import CARDS
+
+    choice = share.Choice(tuple(CARDS) if cards is None else cards, show_company_names)
+    return share.create_link(user, label=label, days=days, choice=choice)
+
+
+def make_mentor_note(user: User, link: ShareLink | None = None, *,
+                     body: str = "You're doing great, keep going.",
+                     author_name: str | None = "Sam") -> MentorNote:
+    """A note left through `link` (a new link of `user` by default)."""
+    return share.leave_note(link or make_share_link(user).link, body=body,
+                            author_name=author_name)
+
+
+# Every field a share card must never show carries this, so a test can look for it in the
+# mentor's page (TRUST.md SEC-17).
+SHARE_CANARY = "unshared-canary-5d1e"
+
+
+def seed_shareable_progress(user: User) -> dict[str, object]:
+    """What every card reads, with SHARE_CANARY in each field no card may show: check-ins
+    with notes and feelings, applications at every stage with roles, notes, contacts and
+    feedback, skills with notes, small wins and journal entries with bodies (one entry marked
+    "share with my mentor"), a thought record, a contact, a goal, an activity and a review. Rows the applications, journal and
+    growth blueprints (built separately) write are written directly here. Returns the
+    shareable values a test expects to see."""
+    today = local_today(user.timezone)
+    for back, mood in enumerate((4, 2, 5)):
+        make_checkin(user, mood, day=today - timedelta(days=back), energy=3,
+                     emotions=("anxious", "hopeful"), note=f"{SHARE_CANARY} check-in note")
+    make_goal(user, applications=3, networking=2, learning=1)
+    make_activity(user, "networking", note=f"{SHARE_CANARY} coffee note")
+    make_review(user, went_well=f"{SHARE_CANARY} review answer")
+    companies = {0: "Saved Co", 1: "Applied Ltd", 2: "Screening plc", 3: "Interview Inc",
+                 4: "Offer GmbH"}
+    for reached, company in companies.items():
+        db.session.add(Application(
+            user_id=user.id, company=company, role=f"{SHARE_CANARY} role", reached=reached,
+            stage=("saved", "applied", "screening", "interview", "offer")[reached],
+            notes=f"{SHARE_CANARY} application notes", contact_name=f"{SHARE_CANARY} recruiter",
+            contact_email="canary-recruiter@example.com", salary=f"{SHARE_CANARY} salary",
+            feedback=f"{SHARE_CANARY} feedback", location=f"{SHARE_CANARY} town",
+        ))
+    db.session.add_all([
+        Skill(user_id=user.id, name="SQL window functions", status="active", progress=40,
+              provider=f"{SHARE_CANARY} provider", notes=f"{SHARE_CANARY} skill notes"),
+        Skill(user_id=user.id, name="Public speaking", status="done", progress=100),
+        JournalEntry(user_id=user.id, kind="small_win", title="Finished the portfolio",
+                     body=f"{SHARE_CANARY} small win body", entry_date=today),
+        JournalEntry(user_id=user.id, kind="reflection", title=f"{SHARE_CANARY} private title",
+                     body=f"{SHARE_CANARY} private body", entry_date=today,
+                     thought_record=ThoughtRecord(user_id=user.id,
+                                                  thought=f"{SHARE_CANARY} thought")),
+        Contact(user_id=user.id, name=f"{SHARE_CANARY} contact",
+                notes=f"{SHARE_CANARY} contact notes"),
+        JournalEntry(user_id=user.id, kind="interview", title="Second interview went well",
+                     body="They asked about **teamwork**.\n<script>alert(1)</script>",
+                     entry_date=today - timedelta(days=1), share_with_mentor=True),
+    ])
+    db.session.commit()
+    return {
+        "week": ["of 3 applications", "of 2 networking events or conversations"],
+        "applications": ["Reached an interview"],
+        "company_names": list(companies.values())[1:],
+        "checkins": ["Days checked in this month"],
+        "mood": ["of 5, "],
+        "wins": ["Finished the portfolio"],
+        "skills": ["SQL window functions", "Public speaking"],
+        "journal": ["Second interview went well", "They asked about <strong>teamwork</strong>."],
+    }

@@ -58,7 +58,13 @@ def load_config(app: Flask, config: str | type[Config] | Mapping | None) -> None
 def configure_logging(app: Flask) -> None:
     """INFO and up from the app and its security events, to stderr when nothing else
     (gunicorn, pytest) has set up logging."""
+    from webapp.audit import RedactSharePaths
+
     app.logger.setLevel(logging.INFO)
+    # The development server logs each request line, share links' tokens included (SHR-14).
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactSharePaths) for f in werkzeug.filters):
+        werkzeug.addFilter(RedactSharePaths())
     events = logging.getLogger("onward")
     events.setLevel(logging.INFO)
     if not events.handlers and not logging.getLogger().handlers:
@@ -100,11 +106,13 @@ def register_blueprints(app: Flask) -> None:
     from webapp.journal.routes import bp as journal_bp
     from webapp.people.routes import bp as people_bp
     from webapp.selfcare.routes import bp as selfcare_bp
+    from webapp.share.routes import bp as share_bp
+    from webapp.share.routes import mentor_bp
     from webapp.today.routes import bp as today_bp
     from webapp.week.routes import bp as week_bp
 
     for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, applications_bp, journal_bp,
-               week_bp, growth_bp, people_bp, account_bp):
+               week_bp, growth_bp, people_bp, share_bp, mentor_bp, account_bp):
         app.register_blueprint(bp)
 
 

@@ -42,7 +42,8 @@ def configure_engine_events(app: Flask) -> None:
         # changes something takes the write lock with its first statement and gives it up
         # at its commit; rendering the answer afterwards only reads, so it goes deferred.
         if has_request_context():
-            writing = request.method not in ("GET", "HEAD") and not g.get("_committed")
+            writes = request.method not in ("GET", "HEAD") or g.get("_writes_on_get", False)
+            writing = writes and not g.get("_committed")
         else:
             writing = True
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
@@ -59,6 +60,15 @@ def finish_transaction() -> None:
     usable; the next statement starts a new transaction of the same kind."""
     db.session.commit()
     g.pop("_committed", None)
+
+
+def write_during_get() -> None:
+    """End this GET's read and let its next transaction take the write lock up front
+    (BEGIN IMMEDIATE on SQLite), as a form post's does, so the write waits its turn instead
+    of failing when a read turns into a write. For the one GET that writes: opening a share
+    link counts the visit (TRUST.md SHR-12)."""
+    finish_transaction()
+    g._writes_on_get = True
 
 
 def insert_ignoring_conflicts(model: type, index_elements: list[str], **values: Any) -> bool:

@@ -31,7 +31,7 @@ NAV_ITEMS = (
     NavItem("account.more", "More", "menu", "account"),
 )
 # Pages of these blueprints light up "More".
-MORE_SECTIONS = {"account", "checkins", "selfcare", "week", "growth", "people"}
+MORE_SECTIONS = {"account", "checkins", "selfcare", "week", "growth", "people", "share"}
 
 
 def nav_items() -> list[NavItem]:

@@ -23,6 +23,7 @@ from tests import factories
 from tests.conftest import PASSWORD
 from tests.integration.guards_support import (
     CANARY,
+    Snapshot,
     age_session,
     build_url,
     counting_statements,
@@ -131,6 +132,19 @@ ROUTE_CLASSES: dict[str, str] = {
     "journal.delete": "owner",
     "journal.practice": "owner",
     "journal.on_this_day": "owner",
+    "share.index": "owner",
+    "share.create": "owner",
+    "share.link": "owner",
+    "share.change_cards": "owner",
+    "share.renew": "owner",
+    "share.revoke": "owner",
+    "share.revoke_all": "owner",
+    "share.read_notes": "owner",
+    "share.hide_note": "owner",
+    "share.show_note": "owner",
+    "share.delete_note": "owner",
+    "mentor.page": "share",
+    "mentor.leave_note": "share",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -163,6 +177,11 @@ OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "entry_id": lambda user: factories.make_journal_entry(user).id,
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
+    "link_id": lambda user: factories.make_share_link(user).link.id,
+    "note_id": lambda user: factories.make_mentor_note(user).id,
+    # A share link's token: every card, company names too, so the guards (the query budget
+    # above all) see the mentor's page at its fullest.
+    "token": lambda user: factories.make_share_link(user, show_company_names=True).token,
 }
 MISSING_FACTORY = (
     "{rule} has the URL argument(s) {missing}, which OBJECT_ID_FACTORIES in "
@@ -234,6 +253,13 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
         "version": "1",
     },
     "journal.on_this_day": lambda: {"show": "off"},
+    "share.create": lambda: {
+        "label": "made by someone else", "days": "180", "cards": ["week", "mood"],
+        "show_company_names": "y",
+    },
+    "share.change_cards": lambda: {"cards": ["week", "mood", "journal"], "show_company_names": "y"},
+    "share.renew": lambda: {"days": "180"},
+    "mentor.leave_note": lambda: {"body": "written by someone else", "author_name": "Mallory"},
 }
 
 
@@ -362,13 +388,19 @@ def test_anonymous_request(request, app, client, rule, method):
     assert snapshot(app) == before, describe_changes(before, snapshot(app))
 
 
-def test_share_routes_are_read_only():
-    """A mentor's link only reads (SHR-06): no share route accepts a write method."""
-    writable = [
+# What a mentor's link may write (SHR-06, as issue 8 amends it): one short note of
+# encouragement. Any other write method on a share route fails the test below.
+SHARE_WRITES = {"mentor.leave_note:POST"}
+
+
+def test_share_routes_write_nothing_but_a_note():
+    """A mentor's link only reads, but for the note (SHR-06): no other share route accepts
+    a write method."""
+    writable = {
         rule_id(rule, method) for rule in RULES if route_class(rule.endpoint) == "share"
         for method in write_methods_of(rule)
-    ]
-    assert not writable, f"share routes that accept writes: {writable}"
+    }
+    assert writable == SHARE_WRITES, f"share routes that accept writes: {sorted(writable)}"
 
 
 # --- 3. Authorization matrix (SEC-16) -------------------------------------------------------
@@ -465,11 +497,42 @@ def test_a_check_in_posted_with_the_token_is_saved(app, alice_id, alice):
 # --- 5. No GET view writes (SEC-19) ---------------------------------------------------------
 
 
+def visit_counted(before: Snapshot, after: Snapshot) -> list[str]:
+    """What opening a share link changed beyond counting the visit: empty when the only
+    changes are one link's `views` (up by one) and `last_viewed_at`, and one new
+    `share_views` row for that link."""
+    problems = [f"{name} changed" for name in sorted(set(before) | set(after))
+                if name not in ("share_links", "share_views")
+                and before.get(name) != after.get(name)]
+    old_links = {dict(row)["id"]: dict(row) for row in before["share_links"]}
+    new_links = {dict(row)["id"]: dict(row) for row in after["share_links"]}
+    changed = [i for i in new_links if new_links[i] != old_links.get(i)]
+    if len(changed) != 1 or set(new_links) != set(old_links):
+        return [*problems, f"share_links changed in {len(changed)} rows, not 1"]
+    old, new = old_links[changed[0]], new_links[changed[0]]
+    if {k for k in new if new[k] != old[k]} - {"views", "last_viewed_at"}:
+        problems.append("a share link changed beyond views and last_viewed_at")
+    if new["views"] != old["views"] + 1:
+        problems.append("views went up by more or less than one")
+    added = [dict(row) for row in after["share_views"] if row not in before["share_views"]]
+    if len(added) != 1 or len(after["share_views"]) != len(before["share_views"]) + 1:
+        problems.append("not exactly one share_views row added")
+    elif added[0]["link_id"] != changed[0]:
+        problems.append("the visit was logged against another link")
+    return problems
+
+
+# The one GET that writes, on purpose and narrowly (SHR-12): opening a mentor's link counts
+# the visit and logs it coarsely, and must change nothing else.
+GET_WRITES: dict[str, Callable[[Snapshot, Snapshot], list[str]]] = {"mentor.page": visit_counted}
+
+
 @pytest.mark.parametrize("rule", GET_RULES)
 def test_get_writes_nothing(app, alice_id, alice, client, rule):
     """A GET leaves every row of every table as it was, for alice (page and htmx) and for an
     anonymous visitor. Alice's session is aged past the one-minute bookkeeping throttle
-    first, so a GET that refreshed `last_seen_at` would be caught."""
+    first, so a GET that refreshed `last_seen_at` would be caught. The exceptions in
+    GET_WRITES must change exactly what they are allowed to, on every request."""
     url = url_for_user(app, rule, "GET", alice_id)
     before = snapshot(app)
     for label, client_, htmx in (("alice", alice, False), ("alice htmx", alice, True),
@@ -478,6 +541,11 @@ def test_get_writes_nothing(app, alice_id, alice, client, rule):
         response = send(client_, "GET", url, htmx=htmx)
         assert response.status_code < 500, f"{label} GET {url}: {response.status_code}"
         after = snapshot(app)
+        if rule.endpoint in GET_WRITES:
+            problems = GET_WRITES[rule.endpoint](before, after)
+            assert not problems, f"{label} GET {url}: {problems}\n{describe_changes(before, after)}"
+            before = after
+            continue
         assert after == before, f"{label} GET {url} wrote:\n{describe_changes(before, after)}"
 
 

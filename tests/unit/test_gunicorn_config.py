@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import runpy
+from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from gunicorn.config import Config
 
 from webapp.config import ratelimit_storage_uri
+from webapp.share.tokens import new_token, token_id
 
 CONFIG_FILE = str(Path(__file__).parents[2] / "gunicorn.conf.py")
 SETTINGS = ("RATELIMIT_STORAGE_URI", "REDIS_URL", "WEB_CONCURRENCY", "GUNICORN_THREADS")
@@ -108,3 +113,39 @@ def test_gunicorn_and_the_app_agree_on_where_counts_live(load, env, storage):
     # gunicorn.conf.py repeats the app's choice (the master must not import webapp).
     assert ratelimit_storage_uri(env) == storage
     assert load()["limiter_storage"](env) == storage
+
+
+def access_line(config: dict, log_format: str, path: str, *, referer: str = "-") -> str:
+    """The access-log line gunicorn's logger from gunicorn.conf.py writes for one request."""
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("access_log_format", log_format)
+    logger = config["logger_class"](cfg)
+    written = StringIO()
+    handler = logging.StreamHandler(written)
+    logger.access_log.addHandler(handler)
+    try:
+        environ = {"REQUEST_METHOD": "GET", "RAW_URI": path, "PATH_INFO": path,
+                   "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",
+                   "REMOTE_ADDR": "203.0.113.9", "HTTP_REFERER": referer}
+        response = SimpleNamespace(status="200 OK", sent=512, headers=[("Location", path)])
+        request = SimpleNamespace(headers=[("REFERER", referer)])
+        logger.access(response, request, environ, timedelta(milliseconds=7))
+    finally:
+        logger.access_log.removeHandler(handler)
+    return written.getvalue()
+
+
+def test_the_access_log_writes_a_share_link_by_its_hash_prefix_never_its_token(load):
+    config = load()
+    assert config["logger_class"].__name__ == "RedactingLogger"
+    token = new_token()
+    line = access_line(config, config["access_log_format"], f"/s/{token}")
+    assert token not in line
+    assert f'"GET /s/{token_id(token)} HTTP/1.1" 200 512' in line
+    # Whatever the format prints later (the request line, Referer, headers, the environ).
+    leaky = '%(r)s %(U)s %(f)s %({referer}i)s %({location}o)s %({raw_uri}e)s %({path_info}e)s'
+    line = access_line(config, leaky, f"/s/{token}/notes", referer=f"https://h/s/{token}")
+    assert token not in line and line.count(f"/s/{token_id(token)}") == 7
+    # Other paths are left as they are.
+    assert "/share/3/renew" in access_line(config, "%(U)s", "/share/3/renew")

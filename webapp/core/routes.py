@@ -25,5 +25,6 @@ def healthz():
 
 @bp.get("/robots.txt")
 def robots():
-    """Nothing here is for search engines; share pages least of all (SHR-09)."""
-    return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
+    """Nothing here is for search engines; share pages least of all (SHR-09), so their path
+    is named too (the path only, never a link: robots.txt is public)."""
+    return Response("User-agent: *\nDisallow: /s/\nDisallow: /\n", mimetype="text/plain")

@@ -21,6 +21,7 @@ from webapp.models.search import (
     application_skills,
 )
 from webapp.models.selfcare import SelfCareHabit, SelfCareLog
+from webapp.models.share import MentorNote, ShareLink, ShareView
 from webapp.models.user import LoginFailure, LoginSession, PasswordReset, User
 
 __all__ = [
@@ -41,10 +42,13 @@ __all__ = [
     "DeletedCheckin",
     "LoginFailure",
     "LoginSession",
+    "MentorNote",
     "MoodCheckin",
     "PasswordReset",
     "SelfCareHabit",
     "SelfCareLog",
+    "ShareLink",
+    "ShareView",
     "User",
     "UTCDateTime",
     "now_utc",

@@ -10,6 +10,7 @@ from webapp.checkins.services import TodaysCheckins, todays_checkins
 from webapp.journal import services as journal
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
+from webapp.share import services as share
 from webapp.week import services as week
 from webapp.week.weeks import week_start_of
 
@@ -21,6 +22,7 @@ class TodayView:
     done_habit_ids: set[int]
     week_progress: week.WeekProgress
     search: SearchToday
+    mentor_notes: share.NewNotes
     on_this_day: journal.OnThisDay | None = None
 
 
@@ -34,4 +36,5 @@ def today_view(user: User) -> TodayView:
         week_progress=week.week_progress(user, week_start_of(todays.today)),
         search=applications.today_summary(user),
         on_this_day=journal.on_this_day(user, todays.today),
+        mentor_notes=share.new_notes(user),
     )

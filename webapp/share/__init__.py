@@ -1,0 +1,1 @@
+"""Mentor share pages: links the user gives a mentor, and the read-only page behind them."""
