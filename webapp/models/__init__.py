@@ -20,6 +20,7 @@ from webapp.models.search import (
 )
 from webapp.models.selfcare import SelfCareHabit, SelfCareLog
 from webapp.models.user import LoginFailure, LoginSession, PasswordReset, User
+from webapp.models.visualize import MyWhy, VisualizationSession
 
 __all__ = [
     "Activity",
@@ -40,10 +41,12 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "MoodCheckin",
+    "MyWhy",
     "PasswordReset",
     "SelfCareHabit",
     "SelfCareLog",
     "User",
     "UTCDateTime",
+    "VisualizationSession",
     "now_utc",
 ]
