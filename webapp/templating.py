@@ -31,7 +31,7 @@ NAV_ITEMS = (
     NavItem("account.more", "More", "menu", "account"),
 )
 # Pages of these blueprints light up "More".
-MORE_SECTIONS = {"account", "checkins", "selfcare", "week"}
+MORE_SECTIONS = {"account", "checkins", "selfcare", "visualize", "week"}
 
 
 def nav_items() -> list[NavItem]:
