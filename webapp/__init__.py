@@ -95,13 +95,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.core.routes import bp as core_bp
+    from webapp.insights.routes import bp as insights_bp
     from webapp.selfcare.routes import bp as selfcare_bp
     from webapp.today.routes import bp as today_bp
     from webapp.visualize.routes import bp as visualize_bp
     from webapp.week.routes import bp as week_bp
 
     for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, week_bp, visualize_bp,
-               account_bp):
+               insights_bp, account_bp):
         app.register_blueprint(bp)
 
 
