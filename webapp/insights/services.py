@@ -61,9 +61,10 @@ EXCITEMENT_GROUPS = (
 )
 # The low-mood care card on Today: the last 5 check-ins, all within the last 14 days, whose
 # average is at most 1.8. On the 1-5 scale that is below "bad" (2): five check-ins adding up
-# to 9 or less, so at least one "awful" and nothing better than "bad" in the usual case. It is
-# a stretch of hard check-ins, not one hard moment, and it has to be recent: an old low
-# stretch before a break from the app says nothing about today.
+# to 9 or less, such as four "bad" and one "awful", or four "awful" and one better moment.
+# A week of plain "bad" (2.0) does not show it; that is hard, but not the bottom of the
+# scale. Five check-ins make a stretch, not one hard moment, and they have to be recent: an
+# old low stretch before a break from the app says nothing about today.
 CARE_CHECKINS = 5
 CARE_AVERAGE = 1.8
 CARE_RECENT_DAYS = 14
@@ -525,6 +526,7 @@ class Share:
 def how_often(ratio: float) -> str:
     """A ratio of two rates in plain words, ready to be followed by what is compared with:
     "3 times as often as", "twice as often as", "less often than"."""
+    ratio = round(ratio, 6)  # 0.3 / 0.2 is 1.4999999999999998 in floating point
     if ratio >= 1.5:
         halves = round(ratio * 2) / 2
         return "twice as often as" if halves == 2 else f"{halves:g} times as often as"
