@@ -10,6 +10,7 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 from playwright.sync_api import Page, expect
 
+from tests import factories
 from tests.e2e.conftest import (
     Account,
     BrowserWatch,
@@ -136,6 +137,12 @@ def test_every_page_passes_axe(
     check("weekly reviews", "/week/reviews")
     check("a weekly review", f"/week/reviews/{review_week}")
     check("undo a logged activity", f"/week/activities/{activity_id}/delete")
+    with live_server.db():
+        moment_id = factories.make_visualization(factories.user_by_id(account.id)).id
+    check("visualize", "/visualize")
+    check("my why", "/visualize/why")
+    check("delete a moment", f"/visualize/sessions/{moment_id}/delete")
+    check("insights", "/insights")
     check("more", "/account")
     check("name and time zone", "/account/profile")
     check("email", "/account/email")
@@ -166,6 +173,9 @@ def test_today_and_history_pass_axe_in_dark_mode(
     problems["today, details form"] = axe_violations(page)
     page.goto("/checkins")
     problems["history"] = axe_violations(page)
+    for url in ("/visualize", "/insights"):
+        page.goto(url)
+        problems[url] = axe_violations(page)
     failing = {label: found for label, found in problems.items() if found}
     assert not failing, f"axe violations in dark mode: {failing}"
     watch.assert_clean()
