@@ -7,7 +7,8 @@ import os
 import random
 import sqlite3
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from webapp.auth import services as auth_services
 from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
+from webapp.insights.demo import add_demo_search, add_demo_visualizations
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_noon, local_today
@@ -117,7 +119,8 @@ def _copy_into(target: Path) -> tuple[str, int]:
               help="Add made-up history even to an account demo-data did not create.")
 def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> None:
     """Create (or top up) a demo account with DAYS days of varied check-ins and self-care,
-    and the weeks they fall in (goals, networking and learning, reviews).
+    the weeks they fall in (goals, networking and learning, reviews), a job search whose
+    rejections dip the mood for a few days, a why, and visualizations.
 
     A new account's password is read from ONWARD_DEMO_PASSWORD, or asked for when that is
     unset. Safe to run again: the same account is reused and nothing is added twice. An
@@ -140,11 +143,15 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
         )
     else:
         click.echo(f"Topping up {email}." if user.is_demo else f"Topping up {email} (--force).")
-    added = add_demo_history(user, days)
+    search = add_demo_search(user, days)
+    click.echo(f"Added {search.applications} applications ({search.rejections} rejections in "
+               f"these {days} days, each followed by a few harder days).")
+    added = add_demo_history(user, days, dip=search.dip)
     click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
     weeks = add_demo_weeks(user, days)
     click.echo(f"Added {weeks['goals']} weekly goals, {weeks['activities']} networking and "
                f"learning sessions and {weeks['reviews']} weekly reviews.")
+    click.echo(f"Added {add_demo_visualizations(user, days)} visualizations.")
 
 
 def _demo_password(name: str, email: str) -> str:
@@ -179,10 +186,12 @@ def _demo_password(name: str, email: str) -> str:
         ) from None
 
 
-def add_demo_history(user: User, days: int) -> dict[str, int]:
+def add_demo_history(user: User, days: int,
+                     dip: Callable[[date], float] | None = None) -> dict[str, int]:
     """Write the demo history in a few bulk statements. Everything about a day (its ids,
     moods and habits) is derived from the account and that date alone, so a later run, even
-    days later, finds those rows already there and only adds the days that are new."""
+    days later, finds those rows already there and only adds the days that are new. `dip`
+    says how much lower the mood is on a day (after a rejection)."""
     today = local_today(user.timezone)
     habits = selfcare.habits(user)
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"onward-demo:{user.email}")
@@ -195,6 +204,7 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
         # Slow swells with harder stretches between them, as a real search has.
         t = day.toordinal()
         baseline = 3.1 + 0.7 * math.sin(t / 29) + 0.35 * math.sin(t / 9.1)
+        baseline -= dip(day) if dip else 0
         done = [h for h in habits if rng.random() < (0.55 if h.builtin_key else 0.35)]
         lift = 0.25 * len(done)
         for habit in done:
