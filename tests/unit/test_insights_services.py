@@ -482,3 +482,18 @@ def test_help_resources_come_from_the_setting():
         ("Not a safe link", None),
     )
     assert not any(ch.isdigit() for text, _ in DEFAULT_HELP_RESOURCES for ch in text)
+
+
+def test_the_sliding_average_matches_the_day_by_day_one():
+    by_day = daily({ago(n): 1 + (n * 7) % 5 for n in range(0, 400) if n % 3 and n % 11})
+    days = [ago(n) for n in range(364, -1, -1)]
+    assert insights.moving_averages(by_day, days) == pytest.approx(
+        [insights.moving_average(by_day, d) for d in days])
+    assert insights.moving_averages(by_day, []) == []
+
+
+def test_the_chart_shows_the_latest_twelve_and_the_trend_counts_them_all():
+    many = rejections(*([9] * 10 + [2] * 10))
+    assert len(many.shown) == 12 and many.shown == many.recoveries[-12:]
+    assert many.faster == (9, 2)
+    assert many.summary.count("back to your usual mood after") == 12

@@ -26,8 +26,10 @@ def _num(value: float) -> str:
 
 
 def _attrs(attributes: dict[str, object]) -> str:
+    # Numbers need no escaping; every string does (a habit's name may be in a title).
     return "".join(
-        f' {name.rstrip("_").replace("_", "-")}="{escape(str(value))}"'
+        f' {name.rstrip("_").replace("_", "-")}="'
+        f'{value if isinstance(value, int | float) else escape(str(value))}"'
         for name, value in attributes.items() if value is not None
     )
 

@@ -75,12 +75,12 @@ def _recovery_text(recovery) -> str:
 
 
 def resilience_chart(resilience: Resilience) -> Markup:
-    longest = max([r.days for r in resilience.recoveries if r.days is not None] + [1])
+    longest = max([r.days for r in resilience.shown if r.days is not None] + [1])
     groups = [
         charts.BarGroup(f"{short_date(r.day)}: {r.company}", [
             charts.Bar(r.days, _recovery_text(r), css="bar bar-calm"),
         ])
-        for r in resilience.recoveries
+        for r in resilience.shown
     ]
     return charts.bar_chart("resilience-chart", "Days until your mood was back to usual",
                             resilience.summary, groups, maximum=longest)

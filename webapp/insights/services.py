@@ -47,7 +47,9 @@ USUAL_DAYS, USUAL_MIN_DAYS = 14, 3
 LOOK_BACK = YEAR + USUAL_DAYS
 # Bouncing back faster is claimed only across at least this many rejections.
 TREND_MIN = 3
-REJECTIONS_SHOWN = 30
+# The trend looks at the latest 30 rejections of the year; the chart and table show the
+# latest 12 (a phone screen's worth).
+REJECTIONS_COUNTED, REJECTIONS_SHOWN = 30, 12
 # A self-care habit is compared with at least 3 days with it and 3 without.
 HABIT_MIN_DAYS = 3
 # An application "reached an interview" at this pipeline rank (saved 0 ... offer 4).
@@ -194,6 +196,26 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def moving_averages(by_day: dict[date, DayMood], days: list[date]) -> list[float | None]:
+    """`moving_average` for each of `days` (consecutive), in one pass: the window slides a
+    day at a time instead of being summed again for each day of a year."""
+    if not days:
+        return []
+    total, count, result = 0.0, 0, []
+    window_start = days[0] - timedelta(days=AVERAGE_DAYS - 1)
+    for d in _days(window_start, days[0] - timedelta(days=1)):
+        if d in by_day:
+            total, count = total + by_day[d].average, count + 1
+    for day in days:
+        if day in by_day:
+            total, count = total + by_day[day].average, count + 1
+        result.append(total / count if count >= AVERAGE_MIN_DAYS else None)
+        leaving = day - timedelta(days=AVERAGE_DAYS - 1)
+        if leaving in by_day:
+            total, count = total - by_day[leaving].average, count - 1
+    return result
+
+
 def mood_trend(by_day: dict[date, DayMood], today: date, range_days: int) -> MoodTrend:
     """The mood chart for the `range_days` days ending today, from the daily averages (which
     must reach 6 days further back, for the moving average)."""
@@ -202,7 +224,7 @@ def mood_trend(by_day: dict[date, DayMood], today: date, range_days: int) -> Moo
     return MoodTrend(
         range_days=range_days, first=first, last=today, days=days,
         averages=[by_day[d].average if d in by_day else None for d in days],
-        smoothed=[moving_average(by_day, d) for d in days],
+        smoothed=moving_averages(by_day, days),
     )
 
 
@@ -404,6 +426,11 @@ class Resilience:
     def measurable(self) -> list[Recovery]:
         return [r for r in self.recoveries if r.measurable]
 
+    @property
+    def shown(self) -> list[Recovery]:
+        """The latest few, for the chart and the table."""
+        return self.recoveries[-REJECTIONS_SHOWN:]
+
     def _halves(self) -> tuple[list[Recovery], list[Recovery]]:
         rows = self.measurable
         return rows[: len(rows) // 2], rows[len(rows) // 2:]
@@ -443,11 +470,11 @@ class Resilience:
 
     @property
     def summary(self) -> str:
-        rows = self.measurable
-        if not rows:
+        if not self.measurable:
             return "No rejections with enough check-ins around them to show yet."
-        parts = [f"{r.day.day} {r.day:%B %Y}: {_recovery_words(r)}" for r in rows]
-        return f"{'; '.join(parts)}. {self.trend_words}"
+        parts = [f"{r.day.day} {r.day:%B %Y}: {_recovery_words(r)}" for r in self.shown
+                 if r.measurable]
+        return f"{'; '.join(parts)}. {self.trend_words}" if parts else self.trend_words
 
 
 def _days_words(days: float) -> str:
@@ -473,9 +500,12 @@ def recovery_after(day: date, by_day: dict[date, DayMood], today: date) -> tuple
     if len(before) < USUAL_MIN_DAYS:
         return None, None
     usual = statistics.median(before)
-    for d in _days(day, today):
-        if d in by_day and by_day[d].average >= usual:
-            return usual, (d - day).days
+    # Day by day, stopping at the first good enough one: most are back within a week, so
+    # this never walks the whole year after an early "no".
+    for offset in range((today - day).days + 1):
+        mood = by_day.get(day + timedelta(days=offset))
+        if mood is not None and mood.average >= usual:
+            return usual, offset
     return usual, None
 
 
@@ -489,7 +519,7 @@ def resilience(user: User, by_day: dict[date, DayMood], today: date) -> Resilien
         .where(StageChange.user_id == user.id, StageChange.stage == "rejected",
                StageChange.changed_on >= first, StageChange.changed_on <= today)
         .order_by(StageChange.changed_on.desc(), StageChange.id.desc())
-        .limit(REJECTIONS_SHOWN)
+        .limit(REJECTIONS_COUNTED)
     ).all()
     recoveries = []
     for day, company, role in reversed(rows):
