@@ -54,7 +54,7 @@ def _svg(chart_id: str, title: str, desc: str, width: float, height: float,
         + _tag("desc", str(escape(desc)), id=f"{chart_id}-desc")
     )
     # Every attribute and text went through escape() in _attrs and _text.
-    return Markup(_tag(  # noqa: S704
+    return Markup(_tag(  # noqa: S704  # nosec B704
         "svg", head + "".join(body),
         xmlns="http://www.w3.org/2000/svg", id=chart_id, class_=f"chart {css}".strip(),
         viewBox=f"0 0 {_num(width)} {_num(height)}", width=_num(width), height=_num(height),
