@@ -151,6 +151,9 @@ def test_a_year_of_data_costs_the_same_queries_as_a_week(app, alice_id, bob_id, 
     assert len(response.data) <= 15_000, len(response.data)
     assert len(re.findall(r"<tr><th scope=\"row\">", section(body, "mood-section"))) == 53
     assert len(charts_of(body)) == 5
+    # PERF-02: the range switch's answer for a whole year stays under the 20 KB worst case.
+    fragment = bob.htmx("get", "/insights?range=365")
+    assert fragment.status_code == 200 and len(fragment.get_data()) <= 20 * 1024
 
 
 def test_company_names_are_escaped_in_the_charts_and_tables(app, alice_id, alice):
