@@ -21,7 +21,7 @@ from webapp.auth import services as auth_services
 from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
-from webapp.insights.demo import add_demo_search, add_demo_visualizations
+from webapp.insights.demo import add_demo_applications, add_demo_visualizations, demo_mood_dip
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
 from webapp.selfcare import services as selfcare
 from webapp.timezones import local_noon, local_today
@@ -143,10 +143,14 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
         )
     else:
         click.echo(f"Topping up {email}." if user.is_demo else f"Topping up {email} (--force).")
-    search = add_demo_search(user, days)
-    click.echo(f"Added {search.applications} applications ({search.rejections} rejections in "
-               f"these {days} days, each followed by a few harder days).")
-    added = add_demo_history(user, days, dip=search.dip)
+    # The job search comes before the check-ins: the mood dips after each of its "no"s.
+    applications = add_demo_applications(user, days)
+    click.echo(f"Added a job search of {applications} applications." if applications else
+               "The job search was there already.")
+    rejections, dip = demo_mood_dip(user, days)
+    click.echo(f"{rejections} rejections in these {days} days, each followed by a few harder "
+               "days.")
+    added = add_demo_history(user, days, dip=dip)
     click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
     weeks = add_demo_weeks(user, days)
     click.echo(f"Added {weeks['goals']} weekly goals, {weeks['activities']} networking and "

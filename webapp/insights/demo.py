@@ -1,10 +1,11 @@
-"""Demo data for Insights and Visualize (`flask demo-data`): a job search whose "no"s dip the
-mood for a few days (fewer as the search goes on, so the demo bounces back faster), tailored
-applications that reach interviews more often, a why, and visualizations on some days.
+"""Demo data for Insights and Visualize (`flask demo-data`): the mood dip after each "no"
+(shorter as the search goes on, so the demo bounces back faster), a why, visualizations on
+some days, and, for an account without any applications yet, a job search whose tailored
+applications reach interviews more often.
 
-As with the check-ins, everything about an application or a day comes from the account and
-that date alone, so a later run finds what an earlier one made, adds only what is new, and
-brings an application's later steps up to date once their day has come.
+The dip reads the rejections already in the database, whoever made them, so it has to be
+worked out after the job search and before the check-ins. Visualizations, like check-ins,
+come from the account and the date alone: a later run adds only the days that are new.
 """
 
 from __future__ import annotations
@@ -87,11 +88,6 @@ def demo_applications(user: User, first: date, today: date) -> list[DemoApplicat
     return made
 
 
-def rejection_days(applications: list[DemoApplication], today: date) -> list[date]:
-    return sorted(day for app in applications for stage, day in app.steps
-                  if stage == "rejected" and day <= today)
-
-
 def mood_dip(rejections: list[date], first: date, today: date) -> Callable[[date], float]:
     """How much lower the mood is on a day, from the "no"s just before it. Later in the
     search a "no" weighs for fewer days."""
@@ -110,55 +106,46 @@ def mood_dip(rejections: list[date], first: date, today: date) -> Callable[[date
     return dip
 
 
-@dataclass
-class DemoSearch:
-    applications: int
-    rejections: int
-    dip: Callable[[date], float]
-
-
-def add_demo_search(user: User, days: int) -> DemoSearch:
-    """Applications and their steps up to today (new ones, and steps whose day has come for
-    ones made by an earlier run), and the mood dip that follows each "no". Commits."""
+def add_demo_applications(user: User, days: int) -> int:
+    """Applications with their steps up to today, once: an account that has applications
+    already (from an earlier run, or from another demo) gets none. Returns how many were
+    added. Commits."""
+    if db.session.scalar(select(Application.id).where(Application.user_id == user.id).limit(1)):
+        return 0
     today = local_today(user.timezone)
-    first = today - timedelta(days=days)
-    planned = demo_applications(user, first, today)
-    existing = {
-        (a.company, a.role, a.applied_on): a for a in db.session.scalars(
-            Application.owned_by(user.id).where(Application.applied_on >= first))
-    }
-    steps_made = {
-        (change.application_id, change.stage, change.changed_on)
-        for change in db.session.scalars(select(StageChange).where(
-            StageChange.user_id == user.id, StageChange.changed_on >= first))
-    }
-    added = 0
+    planned = demo_applications(user, today - timedelta(days=days), today)
     for plan in planned:
-        application = existing.get((plan.company, plan.role, plan.applied_on))
-        if application is None:
-            application = Application(
-                user_id=user.id, company=plan.company, role=plan.role,
-                applied_on=plan.applied_on, resume_tailored=plan.resume_tailored,
-                cover_letter_tailored=plan.cover_letter_tailored, excitement=plan.excitement,
-                stage="applied", reached=1, created_at=now_utc(),
-                stage_changed_at=min(local_noon(plan.applied_on, user.timezone), now_utc()),
-            )
-            db.session.add(application)
-            db.session.flush()
-            existing[plan.company, plan.role, plan.applied_on] = application
-            added += 1
+        application = Application(
+            user_id=user.id, company=plan.company, role=plan.role, applied_on=plan.applied_on,
+            resume_tailored=plan.resume_tailored,
+            cover_letter_tailored=plan.cover_letter_tailored, excitement=plan.excitement,
+            stage="applied", reached=1, created_at=now_utc(),
+            stage_changed_at=min(local_noon(plan.applied_on, user.timezone), now_utc()),
+        )
+        db.session.add(application)
+        db.session.flush()
         for stage, day in [("applied", plan.applied_on), *plan.steps]:
-            if day > today or (application.id, stage, day) in steps_made:
-                continue
+            if day > today:
+                break
             db.session.add(StageChange(user_id=user.id, application_id=application.id,
                                        stage=stage, changed_on=day, created_at=now_utc()))
             application.stage = stage
             application.reached = max(application.reached, pipeline_rank(stage))
             application.stage_changed_at = min(local_noon(day, user.timezone), now_utc())
     db.session.commit()
-    rejections = rejection_days(planned, today)
-    return DemoSearch(applications=added, rejections=len(rejections),
-                      dip=mood_dip(rejections, first, today))
+    return len(planned)
+
+
+def demo_mood_dip(user: User, days: int) -> tuple[int, Callable[[date], float]]:
+    """The user's rejections of the last `days` days (however they were made), and how much
+    lower they make the mood on a day. One query."""
+    today = local_today(user.timezone)
+    first = today - timedelta(days=days)
+    rejections = sorted(db.session.scalars(
+        select(StageChange.changed_on).where(
+            StageChange.user_id == user.id, StageChange.stage == "rejected",
+            StageChange.changed_on >= first - timedelta(days=DIP_DAYS_EARLY))))
+    return len(rejections), mood_dip(rejections, first, today)
 
 
 def add_demo_visualizations(user: User, days: int) -> int:
