@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from math import floor
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import SmallInteger, String, case, cast, func, null, select, union_all
 
 from webapp.checkins.feelings import MOODS
 from webapp.extensions import db
@@ -731,15 +731,34 @@ class CareCard:
     people_endpoint: str | None = None
 
 
-def recent_moods(user: User, limit: int = CARE_CHECKINS) -> list[tuple[int, date]]:
-    """The user's latest check-ins' (mood, day), newest first. One query."""
-    return [tuple(row) for row in db.session.execute(
-        select(MoodCheckin.mood, MoodCheckin.local_date)
+def _latest_moods_and_people(user: User) -> tuple[list[tuple[int, date]], list[str]]:
+    """The user's latest CARE_CHECKINS check-ins' (mood, day), and up to CARE_CONTACTS names
+    from their People, most recently in touch first: one statement (UNION ALL), so the card
+    costs Today a single query on every day."""
+    moods = (
+        select(MoodCheckin.mood.label("mood"), MoodCheckin.local_date.label("day"),
+               cast(null(), String).label("name"), MoodCheckin.id.label("id"))
         .where(MoodCheckin.user_id == user.id)
         .order_by(MoodCheckin.local_date.desc(), MoodCheckin.checked_in_at.desc(),
                   MoodCheckin.id.desc())
-        .limit(limit)
-    )]
+        .limit(CARE_CHECKINS)
+        .subquery()
+    )
+    people = (
+        select(cast(null(), SmallInteger).label("mood"), Contact.last_contacted_on.label("day"),
+               Contact.name.label("name"), Contact.id.label("id"))
+        .where(Contact.user_id == user.id)
+        .order_by(Contact.last_contacted_on.desc().nulls_last(), Contact.id)
+        .limit(CARE_CONTACTS)
+        .subquery()
+    )
+    rows = db.session.execute(union_all(select(moods), select(people))).all()
+    # A UNION promises no order, so the people are put back in theirs here.
+    contacts = sorted((row for row in rows if row.name is not None),
+                      key=lambda row: (row.day is None, -(row.day or date.min).toordinal(),
+                                       row.id))
+    return ([(row.mood, row.day) for row in rows if row.name is None],
+            [row.name for row in contacts])
 
 
 def needs_care(moods: Sequence[tuple[int, date]], today: date) -> float | None:
@@ -754,16 +773,11 @@ def needs_care(moods: Sequence[tuple[int, date]], today: date) -> float | None:
 
 
 def care_card(user: User) -> CareCard | None:
-    """The care card for Today, or None on most days. One query; a second, for a few names
-    from the user's People, only when the card shows."""
-    average = needs_care(recent_moods(user), local_today(user.timezone))
+    """The care card for Today, or None on most days. One query."""
+    moods, contacts = _latest_moods_and_people(user)
+    average = needs_care(moods, local_today(user.timezone))
     if average is None:
         return None
-    contacts = list(db.session.scalars(
-        select(Contact.name).where(Contact.user_id == user.id)
-        .order_by(Contact.last_contacted_on.desc().nulls_last(), Contact.id)
-        .limit(CARE_CONTACTS)
-    ))
     people = PEOPLE_ENDPOINT if PEOPLE_ENDPOINT in current_app.view_functions else None
     return CareCard(average=average, contacts=contacts, resources=help_resources(),
                     people_endpoint=people)
