@@ -31,13 +31,16 @@ from webapp.models import (
     StageChange,
     ThoughtRecord,
     User,
+    VisualizationSession,
     WeeklyGoal,
     WeeklyReview,
 )
+from webapp.models.search import PIPELINE
 from webapp.people import services as people
 from webapp.selfcare import services as selfcare
 from webapp.share import services as share
 from webapp.timezones import local_today
+from webapp.visualize import services as visualize
 from webapp.week import services as week
 
 PASSWORD = "a calm walk by the river"
@@ -240,6 +243,39 @@ def make_feedback_application(user: User, skill: Skill, *, company: str = "North
                               reached=3, feedback="More depth in SQL would help.")
     application.skills_to_improve.append(skill)
     db.session.add(application)
+
+
+# --- Visualize and Insights ---------------------------------------------------------------
+
+
+def set_my_why(user: User, reasons: tuple[str, ...] = ("growth",),
+               own_words: str | None = f"{CANARY} a team that teaches me") -> visualize.Why | None:
+    """The user's why, saved through the service."""
+    return visualize.save_my_why(user, reasons, own_words)
+
+
+def make_visualization(user: User, felt: int = 4, *, minutes: int = 3,
+                       note: str | None = f"{CANARY} a bright office by the river"
+                       ) -> VisualizationSession:
+    """A guided visualization the user took today, with how it felt."""
+    return visualize.record_session(user, visualize.SessionInput(minutes, felt, note))
+
+
+def make_sent_application(user: User, *, reached: int = 1, resume_tailored: bool | None = None,
+                          cover_letter_tailored: bool | None = None,
+                          excitement: int | None = None, company: str = "Acme",
+                          applied_on: date | None = None) -> Application:
+    """An application that reached pipeline rank `reached` (1 applied ... 3 interview, 4
+    offer), with how it was tailored and how excited the user was. Written directly, as
+    make_application is: the applications blueprint lands separately."""
+    applied_on = applied_on or local_today(user.timezone)
+    application = make_application_row(user, company, applied_on=applied_on)
+    application.resume_tailored = resume_tailored
+    application.cover_letter_tailored = cover_letter_tailored
+    application.excitement = excitement
+    application.reached = reached
+    if reached > 1:
+        add_stage_change(user, application, PIPELINE[reached], applied_on)
     db.session.commit()
     return application
 
@@ -360,3 +396,45 @@ def seed_shareable_progress(user: User) -> dict[str, object]:
         "skills": ["SQL window functions", "Public speaking"],
         "journal": ["Second interview went well", "They asked about <strong>teamwork</strong>."],
     }
+
+
+def make_rejection(user: User, day: date, *, company: str = "Acme",
+                   role: str = "Analyst") -> StageChange:
+    """An application, applied for a week before `day`, and its "no" on `day`."""
+    application = make_application_row(user, company, role, applied_on=day - timedelta(days=7))
+    application.reached = 1
+    return add_stage_change(user, application, "rejected", day)
+
+
+def mood_days(user: User, moods: dict[date, int | tuple[int, ...]]) -> None:
+    """Check-ins on these days: one mood a day, or several (a tuple)."""
+    for day, mood in moods.items():
+        for one in (mood if isinstance(mood, tuple) else (mood,)):
+            make_checkin(user, one, day=day)
+
+
+def seed_a_search(user: User, days: int = 365) -> None:
+    """`days` of a job search for Insights: a check-in on most days (two on some), self-care
+    on many, a "no" every five weeks or so with the mood dipping after it, and applications
+    with and without tailoring. With days=7 and days=365 the Insights page must cost the
+    same number of queries."""
+    today = local_today(user.timezone)
+    habits = selfcare.habits(user)
+    rejections = {today - timedelta(days=back) for back in range(3, days, 37)}
+    dip = 0
+    for back in range(days - 1, -1, -1):
+        day = today - timedelta(days=back)
+        dip = 2 if day in rejections else max(dip - 1, 0)
+        if back % 9 == 4:
+            continue  # a rest day without a check-in
+        for n in range(1 + (back % 4 == 0)):
+            make_checkin(user, max(1, 4 - dip - (back + n) % 2), day=day)
+        for position, habit in enumerate(habits):
+            if (back + position) % 3 == 0:
+                mark_done(user, habit, day)
+    for number, day in enumerate(sorted(rejections)):
+        make_rejection(user, day, company=f"{CANARY} Co {number}")
+    for n in range(min(days // 7 + 2, 24)):
+        make_sent_application(user, reached=3 if n % 3 == 0 else 1, resume_tailored=n % 2 == 0,
+                              cover_letter_tailored=n % 4 < 2, excitement=1 + n % 5,
+                              company=f"Company {n}")

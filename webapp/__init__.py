@@ -103,16 +103,19 @@ def register_blueprints(app: Flask) -> None:
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.core.routes import bp as core_bp
     from webapp.growth.routes import bp as growth_bp
+    from webapp.insights.routes import bp as insights_bp
     from webapp.journal.routes import bp as journal_bp
     from webapp.people.routes import bp as people_bp
     from webapp.selfcare.routes import bp as selfcare_bp
     from webapp.share.routes import bp as share_bp
     from webapp.share.routes import mentor_bp
     from webapp.today.routes import bp as today_bp
+    from webapp.visualize.routes import bp as visualize_bp
     from webapp.week.routes import bp as week_bp
 
     for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, applications_bp, journal_bp,
-               week_bp, growth_bp, people_bp, share_bp, mentor_bp, account_bp):
+               week_bp, growth_bp, people_bp, visualize_bp, insights_bp, share_bp, mentor_bp,
+               account_bp):
         app.register_blueprint(bp)
 
 

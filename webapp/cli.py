@@ -7,7 +7,8 @@ import os
 import random
 import sqlite3
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ from webapp.auth.passwords import password_problem
 from webapp.checkins.feelings import EMOTIONS
 from webapp.extensions import db
 from webapp.growth.demo import add_demo_growth
+from webapp.insights.demo import add_demo_visualizations, demo_mood_dip
 from webapp.journal.demo import add_demo_entries
 from webapp.models import CheckinEmotion, MoodCheckin, SelfCareLog, User, now_utc
 from webapp.people.demo import add_demo_people
@@ -121,8 +123,9 @@ def _copy_into(target: Path) -> tuple[str, int]:
               help="Add made-up history even to an account demo-data did not create.")
 def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> None:
     """Create (or top up) a demo account with DAYS days of varied check-ins and self-care,
-    and the weeks they fall in (goals, networking and learning, reviews), and (once) a job
-    search of about sixty applications over those days.
+    the weeks they fall in (goals, networking and learning, reviews), a job search of about
+    sixty applications whose rejections dip the mood for a few days, journal entries, a why,
+    and visualizations.
 
     A new account's password is read from ONWARD_DEMO_PASSWORD, or asked for when that is
     unset. Safe to run again: the same account is reused and nothing is added twice. An
@@ -145,18 +148,23 @@ def demo_data(email: str, days: int, name: str, timezone: str, force: bool) -> N
         )
     else:
         click.echo(f"Topping up {email}." if user.is_demo else f"Topping up {email} (--force).")
-    added = add_demo_history(user, days)
-    click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
     # Growth first: its skills exist before the search's feedback names some of them.
     learning, networking = add_demo_growth(user, days), add_demo_people(user, days)
     click.echo(f"Added {learning} learning sessions and {networking} networking conversations.")
+    # The job search comes before the check-ins: the mood dips after each of its "no"s.
     searched = add_demo_search(user, days)
     click.echo(f"Added a job search of {searched} applications." if searched else
                "The job search was there already.")
+    rejections, dip = demo_mood_dip(user, days)
+    click.echo(f"{rejections} rejections in these {days} days, each followed by a few harder "
+               "days.")
+    added = add_demo_history(user, days, dip=dip)
+    click.echo(f"Added {added['checkins']} check-ins and {added['self_care']} self-care marks.")
     weeks = add_demo_weeks(user, days)
     click.echo(f"Added {weeks['goals']} weekly goals, {weeks['activities']} networking and "
                f"learning sessions and {weeks['reviews']} weekly reviews.")
     click.echo(f"Added {added['journal']} journal entries.")
+    click.echo(f"Added {add_demo_visualizations(user, days)} visualizations.")
 
 
 def _demo_password(name: str, email: str) -> str:
@@ -191,10 +199,12 @@ def _demo_password(name: str, email: str) -> str:
         ) from None
 
 
-def add_demo_history(user: User, days: int) -> dict[str, int]:
+def add_demo_history(user: User, days: int,
+                     dip: Callable[[date], float] | None = None) -> dict[str, int]:
     """Write the demo history in a few bulk statements. Everything about a day (its ids,
     moods and habits) is derived from the account and that date alone, so a later run, even
-    days later, finds those rows already there and only adds the days that are new."""
+    days later, finds those rows already there and only adds the days that are new. `dip`
+    says how much lower the mood is on a day (after a rejection)."""
     today = local_today(user.timezone)
     habits = selfcare.habits(user)
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"onward-demo:{user.email}")
@@ -207,6 +217,7 @@ def add_demo_history(user: User, days: int) -> dict[str, int]:
         # Slow swells with harder stretches between them, as a real search has.
         t = day.toordinal()
         baseline = 3.1 + 0.7 * math.sin(t / 29) + 0.35 * math.sin(t / 9.1)
+        baseline -= dip(day) if dip else 0
         done = [h for h in habits if rng.random() < (0.55 if h.builtin_key else 0.35)]
         lift = 0.25 * len(done)
         for habit in done:

@@ -40,6 +40,31 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# Where to find help on a heavy day, shown on Today's low-mood care card. Nothing here is a
+# phone number: numbers differ by country and a wrong one in a hard moment is worse than
+# none. Operators who know their users' country put their own list in ONWARD_HELP_RESOURCES.
+DEFAULT_HELP_RESOURCES = (
+    ("Someone you trust: a friend, a family member, a mentor.", None),
+    ("Your doctor or a local health service.", None),
+    ("If you might be in danger, your local emergency number or a crisis line.", None),
+    ("Find a Helpline lists free, confidential helplines in many countries.",
+     "https://findahelpline.com/"),
+)
+
+
+def help_resources(value: str | None) -> tuple[tuple[str, str | None], ...]:
+    """ONWARD_HELP_RESOURCES: one place a line, as "text" or "text | https://link". Unset,
+    the defaults above; a link that is not https:// is dropped and its text kept."""
+    if value is None or not value.strip():
+        return DEFAULT_HELP_RESOURCES
+    resources = []
+    for line in value.splitlines():
+        text, _, link = (part.strip() for part in line.partition("|"))
+        if text:
+            resources.append((text, link if link.startswith("https://") else None))
+    return tuple(resources) or DEFAULT_HELP_RESOURCES
+
+
 def instance_secret_key() -> str:
     """The development secret key, created once in `instance/secret_key` so sessions survive
     restarts of `make run` without anyone having to pick a key."""
@@ -118,6 +143,8 @@ class Config:
     ARGON2_PARALLELISM = 4
 
     PASSWORD_RESET_MINUTES = 30
+    # Today's low-mood care card lists these (see help_resources above and the README).
+    ONWARD_HELP_RESOURCES = help_resources(os.environ.get("ONWARD_HELP_RESOURCES"))
     PRIVACY_NOTICE_VERSION = "2026-11"
     # Number of proxies in front of the app that set X-Forwarded-For (SEC-38).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

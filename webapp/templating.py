@@ -31,7 +31,8 @@ NAV_ITEMS = (
     NavItem("account.more", "More", "menu", "account"),
 )
 # Pages of these blueprints light up "More".
-MORE_SECTIONS = {"account", "checkins", "selfcare", "week", "growth", "people", "share"}
+MORE_SECTIONS = {"account", "checkins", "selfcare", "week", "growth", "people", "share",
+                 "visualize"}
 
 
 def nav_items() -> list[NavItem]:

@@ -268,6 +268,12 @@ def test_every_page_passes_axe(
     check("a weekly review", f"/week/reviews/{review_week}")
     check("undo a logged activity", f"/week/activities/{activity_id}/delete")
     check_growth_and_people(check, submit_empty, give_growth_and_people(live_server, account))
+    with live_server.db():
+        moment_id = factories.make_visualization(factories.user_by_id(account.id)).id
+    check("visualize", "/visualize")
+    check("my why", "/visualize/why")
+    check("delete a moment", f"/visualize/sessions/{moment_id}/delete")
+    check("insights", "/insights")
     check("more", "/account")
     check("name and time zone", "/account/profile")
     check("email", "/account/email")
@@ -317,7 +323,8 @@ def test_today_and_history_pass_axe_in_dark_mode(
     pages = [("growth", "/growth"), ("questions", "/growth/questions"),
              ("practise", f"/growth/questions/{ids['question']}/practise"),
              ("people", "/people"), ("add someone", "/people/new"),
-             *search_pages(*give_a_search(live_server, account))]
+             *search_pages(*give_a_search(live_server, account)),
+             ("visualize", "/visualize"), ("insights", "/insights")]
     for label, url in pages:
         page.goto(url)
         problems[label] = axe_violations(page)

@@ -88,6 +88,11 @@ ROUTE_CLASSES: dict[str, str] = {
     "week.review": "owner",
     "week.reviews": "owner",
     "week.read_review": "owner",
+    "visualize.index": "owner",
+    "visualize.record_session": "owner",
+    "visualize.delete_session": "owner",
+    "visualize.why": "owner",
+    "insights.index": "owner",
     "account.more": "owner",
     "account.profile": "owner",
     "account.change_password": "owner",
@@ -175,6 +180,7 @@ OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     # Not an object: which step of the rejection flow. One that writes when saved.
     "step": lambda user: "thought",
     "entry_id": lambda user: factories.make_journal_entry(user).id,
+    "session_id": lambda user: factories.make_visualization(user).id,
     # Not an object: the static view's file. A real one, so the answer is a 200.
     "filename": lambda user: "css/app.css",
     "link_id": lambda user: factories.make_share_link(user).link.id,
@@ -218,6 +224,8 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
         "went_well": "written by someone else", "applications_target": "9",
         "networking_target": "9", "learning_target": "9", "rest_days": "0",
     },
+    "visualize.record_session": lambda: {"minutes": "3", "felt": "4", "note": "someone else's"},
+    "visualize.why": lambda: {"growth": "y", "own_words": "written by someone else"},
     "account.profile": lambda: {"display_name": "Renamed", "timezone": "UTC"},
     "account.change_password": lambda: {
         "current_password": PASSWORD, "new_password": "a different walk home at dusk",

@@ -23,6 +23,7 @@ from webapp.models.search import (
 from webapp.models.selfcare import SelfCareHabit, SelfCareLog
 from webapp.models.share import MentorNote, ShareLink, ShareView
 from webapp.models.user import LoginFailure, LoginSession, PasswordReset, User
+from webapp.models.visualize import MyWhy, VisualizationSession
 
 __all__ = [
     "Activity",
@@ -44,6 +45,7 @@ __all__ = [
     "LoginSession",
     "MentorNote",
     "MoodCheckin",
+    "MyWhy",
     "PasswordReset",
     "SelfCareHabit",
     "SelfCareLog",
@@ -51,5 +53,6 @@ __all__ = [
     "ShareView",
     "User",
     "UTCDateTime",
+    "VisualizationSession",
     "now_utc",
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from webapp.applications import services as applications
 from webapp.applications.services import SearchToday
 from webapp.checkins.services import TodaysCheckins, todays_checkins
+from webapp.insights import services as insights
 from webapp.journal import services as journal
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
@@ -23,6 +24,7 @@ class TodayView:
     week_progress: week.WeekProgress
     search: SearchToday
     mentor_notes: share.NewNotes
+    care: insights.CareCard | None
     on_this_day: journal.OnThisDay | None = None
 
 
@@ -37,4 +39,5 @@ def today_view(user: User) -> TodayView:
         search=applications.today_summary(user),
         on_this_day=journal.on_this_day(user, todays.today),
         mentor_notes=share.new_notes(user),
+        care=insights.care_card(user),
     )
