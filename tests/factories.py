@@ -243,6 +243,8 @@ def make_feedback_application(user: User, skill: Skill, *, company: str = "North
                               reached=3, feedback="More depth in SQL would help.")
     application.skills_to_improve.append(skill)
     db.session.add(application)
+    db.session.commit()
+    return application
 
 
 # --- Visualize and Insights ---------------------------------------------------------------
