@@ -292,7 +292,7 @@ def test_tailored_applications_compared_in_plain_words(user):
     for n in range(5):
         factories.make_sent_application(user, reached=4 if n == 0 else 1, resume_tailored=False)
     factories.make_sent_application(user, reached=3, resume_tailored=None)  # unknown: left out
-    factories.make_application(user, "Only saved")  # never sent: left out
+    factories.make_application_row(user, "Only saved")  # never sent: left out
     what = insights.what_works(user)
     assert what.applications == 11
     resume, letter = what.comparisons
@@ -436,7 +436,7 @@ def test_the_care_card_shows_after_five_hard_check_ins(user):
     factories.mood_days(user, {ago(4): 2, ago(3): 2, ago(2): 1, ago(1): 2, TODAY: 2})
     card = insights.care_card(user)
     assert card is not None and card.average == pytest.approx(1.8)
-    assert card.contacts == [] and card.people_endpoint is None  # no People pages yet
+    assert card.contacts == []  # nobody in People yet
     assert [r.text for r in card.resources] == [text for text, _ in DEFAULT_HELP_RESOURCES]
 
 
