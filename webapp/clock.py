@@ -7,5 +7,5 @@ from datetime import UTC, datetime
 
 
 def now_utc() -> datetime:
-    """Now, as an aware UTC datetime (never `datetime.utcnow()`, which is naive)."""
+    """Now, as an aware UTC datetime: stored timestamps are always UTC, never naive."""
     return datetime.now(UTC)
