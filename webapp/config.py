@@ -92,6 +92,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie is sent again only when the session changed (the idle clock moves it at
+    # most once a minute), not on every answer: a static file fetched while the user signs
+    # out would otherwise bring the old cookie back.
+    SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_NAME = "__Host-remember"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True

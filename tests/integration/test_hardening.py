@@ -79,3 +79,16 @@ def test_first_load_of_today_fits_the_page_weight_budget(alice):
     assert sizes["js"] <= 30_000
     assert sum(sizes.values()) <= 100_000
     assert not re.search(r'(?:href|src)="https?://', html)  # nothing from other sites
+
+
+def test_signed_in_answers_resend_the_session_cookie_only_when_it_changed(alice):
+    """A static file or a page read moments after sign-in sends no Set-Cookie: otherwise a
+    stylesheet arriving just after the user signed out (or cleared site data) would bring
+    the old session back into the browser."""
+    page = alice.get("/")
+    assert page.status_code == 200
+    stylesheet = re.search(r'href="(/static/css/[^"]+)"', page.text).group(1)
+    for url in (stylesheet, "/account"):
+        with alice.get(url) as answer:
+            assert answer.status_code == 200
+            assert "Set-Cookie" not in answer.headers, url
