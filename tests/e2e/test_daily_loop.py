@@ -4,6 +4,7 @@ the README screenshot."""
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import uuid
@@ -251,9 +252,12 @@ def test_readme_screenshot_of_today_on_a_phone(
         expect(page.locator("#today-checkins .checkin-item")).to_have_count(1)
         page.evaluate("document.fonts.ready")
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=False, animations="disabled")
+        # Written beside it and moved into place: CI's two runs take this picture at once.
+        shot = SCREENSHOT.with_name(f".today-{os.getpid()}.png")
+        page.screenshot(path=str(shot), full_page=False, animations="disabled")
+        data = shot.read_bytes()
+        os.replace(shot, SCREENSHOT)
 
-    data = SCREENSHOT.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
     viewport = playwright.devices[PHONE]["viewport"]

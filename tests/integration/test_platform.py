@@ -183,7 +183,8 @@ def test_pages_and_static_files_are_compressed(alice):
         assert len(script.data) < 20_000
 
 
-def test_not_found_and_server_errors_render_in_the_app_shell(app):
+def test_not_found_and_server_errors_render_in_the_app_shell(fresh_app):
+    app = fresh_app
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.get("/boom")
