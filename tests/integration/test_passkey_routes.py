@@ -14,6 +14,7 @@ from tests import factories
 from tests.conftest import PASSWORD, BrowserLikeClient
 from tests.passkey_authenticator import SoftAuthenticator
 from webapp import create_app
+from webapp.auth.passkey_web import relying_party
 from webapp.auth.routes import SIGN_IN_FAILED
 from webapp.config import TestConfig
 from webapp.errors import CSRF_MESSAGE
@@ -267,3 +268,16 @@ def test_configured_site_is_used_as_given(app):
     client = app.test_client()
     options = client.post("/auth/passkey/options").json
     assert options["rpId"] == "onward.example"
+
+
+def test_an_ip_address_offers_no_passkeys(app, client):
+    """Browsers refuse an IP address as a passkey's site: http://127.0.0.1 shows no passkey
+    button; http://localhost offers them, for exactly that origin."""
+    at_ip = {"base_url": "http://127.0.0.1:5000"}
+    assert "data-passkey-sign-in" not in client.get("/auth/login", **at_ip).get_data(as_text=True)
+    assert "data-passkey-sign-in" in client.get("/auth/login").get_data(as_text=True)
+    for base, expected in (("http://[::1]:5000", None), ("http://127.0.0.1:5000", None),
+                           ("http://localhost:5000", ("localhost", "http://localhost:5000"))):
+        with app.test_request_context("/", base_url=base):
+            rp = relying_party()
+            assert (rp and (rp.id, rp.origin)) == expected, base

@@ -4,7 +4,9 @@ in `auth.passkeys`, which takes none of this from the request itself."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, jsonify, request, session
 
@@ -22,10 +24,20 @@ def relying_party() -> RelyingParty | None:
     if config.get("WEBAUTHN_RP_ID") and config.get("WEBAUTHN_ORIGIN"):
         return RelyingParty(id=config["WEBAUTHN_RP_ID"], name=name,
                             origin=config["WEBAUTHN_ORIGIN"].rstrip("/"))
-    if config.get("WEBAUTHN_FROM_REQUEST"):
-        return RelyingParty(id=request.host.rsplit(":", 1)[0].strip("[]"), name=name,
-                            origin=request.host_url.rstrip("/"))
+    host = urlsplit(request.host_url).hostname or ""
+    if config.get("WEBAUTHN_FROM_REQUEST") and not _is_ip_address(host):
+        return RelyingParty(id=host, name=name, origin=request.host_url.rstrip("/"))
     return None
+
+
+def _is_ip_address(host: str) -> bool:
+    """Browsers refuse an IP address as a passkey's site, so http://127.0.0.1:5000 offers
+    no passkeys; http://localhost:5000 does."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def passkeys_enabled() -> bool:
