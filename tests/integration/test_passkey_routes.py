@@ -5,15 +5,17 @@ TST-04), and the rule that no account is left without a way in."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from markupsafe import escape
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import PASSWORD, BrowserLikeClient
+from tests.conftest import PASSWORD, BrowserLikeClient, sign_in
 from tests.passkey_authenticator import SoftAuthenticator
-from webapp import create_app
+from webapp import create_app, mail
 from webapp.auth.passkey_web import relying_party
 from webapp.auth.routes import SIGN_IN_FAILED
 from webapp.config import TestConfig
@@ -67,6 +69,9 @@ def test_a_passkey_added_from_account_is_listed_with_its_device_name(app, alice,
     page = alice.get("/account/passkeys").get_data(as_text=True)
     assert "Passkey added" in page and passkey.name in page and "not used to sign in yet" in page
     assert 'href="/account/passkeys"' in alice.get("/account").get_data(as_text=True)
+    # A new way in is told to the account's address, as a new password is (SEC-08).
+    assert [m["To"] for m in mail.outbox] == ["alice@example.com"]
+    assert "passkey was added" in mail.outbox[0]["Subject"]
 
 
 def test_adding_a_passkey_needs_a_fresh_login(app, alice, alice_id):
@@ -281,3 +286,17 @@ def test_an_ip_address_offers_no_passkeys(app, client):
         with app.test_request_context("/", base_url=base):
             rp = relying_party()
             assert (rp and (rp.id, rp.origin)) == expected, base
+
+
+def test_a_password_less_account_can_set_a_password_again_by_reset(app, alice, alice_id):
+    make_passkey(app, alice_id)
+    make_passkey(app, alice_id, "Laptop")
+    assert alice.post("/account/password/remove").status_code == 303
+    client = app.test_client()
+    client.post("/auth/password/forgot", data={"email": "alice@example.com"})
+    link = re.search(r"https?://\S+token=\S+", mail.outbox[-1].get_content()).group(0)
+    assert client.get(link).status_code == 303
+    response = client.post("/auth/password/reset", data={
+        "password": "a fresh start today", "confirm": "a fresh start today"})
+    assert response.status_code == 303
+    sign_in(client, "alice@example.com", "a fresh start today")

@@ -177,6 +177,7 @@ def add_passkey():
     except passkeys.PasskeyRefused:
         return jsonify(error=PASSKEY_NOT_ADDED), 422
     security_event("passkey_added", user_id=current_user.id, passkey_id=passkey.id)
+    notices.send_passkey_added(current_user, passkey.name)
     flash(f"Passkey added as “{passkey.name}”. Next time, sign in with it.", "success")
     return jsonify(redirect=url_for("account.passkeys_page"))
 
