@@ -207,6 +207,8 @@ def test_the_password_can_go_only_with_two_passkeys(app, alice, alice_id):
     assert alice.post("/account/password/remove").status_code == 303
     with app.app_context():
         assert db.session.get(User, alice_id).password_hash == ""
+    for url in ("/account/password", "/account/email"):
+        assert "you sign in with passkeys only" in alice.get(url).get_data(as_text=True).lower()
     # Password sign-in now fails exactly like a wrong password.
     tried = app.test_client().post("/auth/login", data={"email": "alice@example.com",
                                                         "password": PASSWORD})
