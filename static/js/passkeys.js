@@ -147,11 +147,9 @@
       if (!available) return;
       var email = document.querySelector('input[name="email"]');
       if (email) email.setAttribute("autocomplete", "username webauthn");
-      signIn(box, true).catch(function (error) {
-        // Aborted because the button was tapped, or nothing chosen: nothing to say.
-        if (error && (error.name === "AbortError" || error.name === "NotAllowedError")) return;
-        say(box, error);
-      });
+      // Quietly: it ends when the button is tapped or the password form is sent, and a
+      // problem here is reported by the button, should the user tap it.
+      signIn(box, true).catch(function () {});
     });
   });
 

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -248,8 +248,17 @@ def verify_authentication(credential: str | dict[str, Any], challenge: Challenge
         # how synced passkeys answer), so a regression lands here too.
         db.session.rollback()
         raise PasskeyRefused(str(error)) from error
-    passkey.sign_count = verified.new_sign_count
-    passkey.last_used_at = now_utc()
+    # Only if no other sign-in moved the counter meanwhile: the same answer sent twice at
+    # once must not sign in twice.
+    moved = db.session.execute(
+        update(Passkey)
+        .where(Passkey.id == passkey.id, Passkey.sign_count == passkey.sign_count)
+        .values(sign_count=verified.new_sign_count, last_used_at=now_utc())
+        .execution_options(synchronize_session="fetch")
+    )
+    if moved.rowcount != 1:
+        db.session.rollback()
+        raise PasskeyRefused("the counter moved meanwhile")
     user = db.session.get(User, passkey.user_id)
     assert user is not None
     db.session.commit()

@@ -227,7 +227,9 @@ def _next_page() -> str:
 
 
 @bp.post("/passkey/options")
-@limiter.shared_limit(SIGN_IN_LIMIT, scope="passkey-sign-in")
+# Looser than the sign-in itself: the sign-in page asks for one on every visit (autofill),
+# and a challenge writes nothing and proves nothing.
+@limiter.limit("30/minute;300/hour")
 def passkey_options():
     """A fresh challenge for signing in, or confirming it's you, with a passkey (JSON). The
     browser then offers whichever of its passkeys are for this site."""
@@ -237,7 +239,7 @@ def passkey_options():
 
 
 @bp.post("/passkey")
-@limiter.shared_limit(SIGN_IN_LIMIT, scope="passkey-sign-in")
+@limiter.limit(SIGN_IN_LIMIT)
 def passkey_login():
     """Sign in with a passkey: the same device session, device cookie and security log as a
     password sign-in. Answers JSON: where to go next, or what went wrong."""
