@@ -7,9 +7,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
+from tests.passkey_authenticator import SoftAuthenticator
 from webapp.applications import flow
 from webapp.applications import services as applications
 from webapp.applications.words import SMALL_WIN
+from webapp.auth import passkeys
 from webapp.auth import services as auth_services
 from webapp.checkins import services as checkins
 from webapp.extensions import db
@@ -23,6 +25,7 @@ from webapp.models import (
     LoginFailure,
     MentorNote,
     MoodCheckin,
+    Passkey,
     PracticeAttempt,
     PracticeQuestion,
     SelfCareHabit,
@@ -440,3 +443,18 @@ def seed_a_search(user: User, days: int = 365) -> None:
         make_sent_application(user, reached=3 if n % 3 == 0 else 1, resume_tailored=n % 2 == 0,
                               cover_letter_tailored=n % 4 < 2, excitement=1 + n % 5,
                               company=f"Company {n}")
+
+
+# --- Passkeys (issue 10) --------------------------------------------------------------------
+
+PASSKEY_RP = passkeys.RelyingParty(id="localhost", name="Onward", origin="http://localhost")
+
+
+def make_passkey(user: User, name: str = "My phone", *,
+                 authenticator: SoftAuthenticator | None = None) -> Passkey:
+    """A passkey of `user`, registered through the real services by a software authenticator
+    (pass one in to sign in with it later)."""
+    authenticator = authenticator or SoftAuthenticator()
+    options, challenge = passkeys.registration_options(user, PASSKEY_RP)
+    return passkeys.verify_registration(user, authenticator.register(options), challenge,
+                                        PASSKEY_RP, name=name)

@@ -147,6 +147,13 @@ class Config:
     ARGON2_PARALLELISM = 4
 
     PASSWORD_RESET_MINUTES = 30
+    # Passkeys (WebAuthn): the domain they belong to (no scheme, no port) and the exact
+    # origin pages are served from. A passkey only works on the site it was made for, so
+    # production names both; with neither set there, passkeys are simply not offered.
+    # Development and tests take them from the request's host (see DevConfig).
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID") or None
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN") or None
+    WEBAUTHN_FROM_REQUEST = False
     # Today's low-mood care card lists these (see help_resources above and the README).
     ONWARD_HELP_RESOURCES = help_resources(os.environ.get("ONWARD_HELP_RESOURCES"))
     PRIVACY_NOTICE_VERSION = "2026-11"
@@ -180,6 +187,9 @@ class DevConfig(Config):
     DEVICE_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False
     PREFERRED_URL_SCHEME = "http"
+    # http://localhost:5000 works for passkeys (browsers treat localhost as secure); an IP
+    # address such as 127.0.0.1 never does.
+    WEBAUTHN_FROM_REQUEST = True
 
 
 class TestConfig(DevConfig):

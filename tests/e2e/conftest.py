@@ -217,6 +217,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def localhost_url(live_server: LiveServer) -> str:
+    """The same live server as http://localhost:PORT. WebAuthn refuses an IP address as the
+    site a passkey belongs to, so the passkey tests browse here; the server still listens on
+    127.0.0.1 and every other test keeps using `live_server.url`."""
+    return live_server.url.replace("://127.0.0.1:", "://localhost:", 1)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(live_server: LiveServer) -> None:
     """Each test starts with fresh rate-limit counters, as the integration `app` fixture

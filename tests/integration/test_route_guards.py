@@ -150,6 +150,16 @@ ROUTE_CLASSES: dict[str, str] = {
     "share.delete_note": "owner",
     "mentor.page": "share",
     "mentor.leave_note": "share",
+    # Passkeys (issue 10): signing in with one is public, like the password form.
+    "auth.passkey_options": "public",
+    "auth.passkey_login": "public",
+    "auth.reauth_passkey": "owner",
+    "account.passkeys_page": "owner",
+    "account.passkey_options": "owner",
+    "account.add_passkey": "owner",
+    "account.rename_passkey": "owner",
+    "account.remove_passkey": "owner",
+    "account.remove_password": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -188,6 +198,7 @@ OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     # A share link's token: every card, company names too, so the guards (the query budget
     # above all) see the mentor's page at its fullest.
     "token": lambda user: factories.make_share_link(user, show_company_names=True).token,
+    "passkey_id": lambda user: factories.make_passkey(user).id,
 }
 MISSING_FACTORY = (
     "{rule} has the URL argument(s) {missing}, which OBJECT_ID_FACTORIES in "
@@ -268,6 +279,7 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "share.change_cards": lambda: {"cards": ["week", "mood", "journal"], "show_company_names": "y"},
     "share.renew": lambda: {"days": "180"},
     "mentor.leave_note": lambda: {"body": "written by someone else", "author_name": "Mallory"},
+    "account.rename_passkey": lambda: {"name": "Renamed by someone else"},
 }
 
 

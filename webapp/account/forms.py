@@ -49,3 +49,11 @@ class ChangePasswordForm(FlaskForm):
         problem = password_problem(field.data or "", personal=self._personal)
         if problem:
             raise ValidationError(problem)
+
+
+class PasskeyNameForm(FlaskForm):
+    name = StringField(
+        "Name",
+        description="Something you'll recognise, like “My phone” or “Work laptop”.",
+        validators=[DataRequired("Give the passkey a name."), Length(max=60)],
+    )

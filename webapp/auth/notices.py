@@ -41,3 +41,15 @@ def send_email_changed(user: User, old_email: str) -> None:
         "so messages will now go to the new address. If this wasn't you, reset your password "
         "now and contact whoever runs this Onward.\n",
     )
+
+
+def send_passkey_added(user: User, name: str) -> None:
+    """A new way into the account deserves a word, as a new password or email does
+    (SEC-08): a passkey added by someone else would otherwise go unnoticed."""
+    send_mail(
+        user.email,
+        "A passkey was added to your Onward account",
+        f"Hello {user.display_name},\n\nA passkey named \"{name}\" was just added to your "
+        "account, so it can now be used to sign in. If this wasn't you, remove it under "
+        "More, Passkeys, and change your password.\n",
+    )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import confirm_login, current_user, login_required
 
 from webapp.audit import security_event
-from webapp.auth import notices, services
+from webapp.auth import notices, passkeys, services
 from webapp.auth.devices import presented_device, trust_this_device, write_device_cookie
 from webapp.auth.forms import (
     ForgotPasswordForm,
@@ -14,6 +24,14 @@ from webapp.auth.forms import (
     ReauthForm,
     RegisterForm,
     ResetPasswordForm,
+)
+from webapp.auth.passkey_web import (
+    keep_challenge,
+    options_response,
+    passkeys_enabled,
+    posted_json,
+    require_relying_party,
+    take_challenge,
 )
 from webapp.auth.sessions import end_session, safe_next, start_session
 from webapp.errors import render_error
@@ -25,12 +43,23 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 bp.after_app_request(write_device_cookie)
 
+
+@bp.record_once
+def _template_globals(state) -> None:
+    state.app.jinja_env.globals["passkeys_enabled"] = passkeys_enabled
+
 RESET_IN_SESSION = "pending_reset"
 SIGN_IN_FAILED = "That email and password don't match an account. Please try again."
 SLOWED_DOWN = (
     "There were several wrong passwords for this email just now, so we're slowing down "
     "sign-ins for it. Please wait {wait} and try again. A device you've signed in on "
     "before can sign in as usual, and you can always reset your password."
+)
+# Sign-in with a passkey is limited like sign-in with a password, per address.
+SIGN_IN_LIMIT = "10/minute;50/hour"
+PASSKEY_FAILED = (
+    "That passkey didn't work here. Please try again, or sign in with your email and "
+    "password."
 )
 
 
@@ -94,7 +123,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute;50/hour", methods=["POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def login():
     """Sign in. Wrong password and unknown email get the same answer (SEC-06)."""
     if current_user.is_authenticated:
@@ -191,3 +220,61 @@ def reset_password():
     if reset is None:
         return render_template("auth/reset_invalid.html"), 404
     return render_form("auth/reset.html", form)
+
+
+def _next_page() -> str:
+    return safe_next(request.args.get("next")) or url_for("today.index")
+
+
+@bp.post("/passkey/options")
+# Looser than the sign-in itself: the sign-in page asks for one on every visit (autofill),
+# and a challenge writes nothing and proves nothing.
+@limiter.limit("30/minute;300/hour")
+def passkey_options():
+    """A fresh challenge for signing in, or confirming it's you, with a passkey (JSON). The
+    browser then offers whichever of its passkeys are for this site."""
+    options, challenge = passkeys.authentication_options(require_relying_party())
+    keep_challenge(challenge)
+    return options_response(options)
+
+
+@bp.post("/passkey")
+@limiter.limit(SIGN_IN_LIMIT)
+def passkey_login():
+    """Sign in with a passkey: the same device session, device cookie and security log as a
+    password sign-in. Answers JSON: where to go next, or what went wrong."""
+    if current_user.is_authenticated:
+        return jsonify(redirect=url_for("today.index"))
+    data = posted_json()
+    try:
+        user = passkeys.verify_authentication(
+            data.get("credential"), take_challenge(), require_relying_party()
+        )
+    except passkeys.PasskeyRefused:
+        security_event("login_failed", method="passkey")
+        return jsonify(error=PASSKEY_FAILED), 422
+    start_session(user, remember=data.get("remember") is True)
+    trust_this_device(user)
+    security_event("login", user_id=user.id, remember=data.get("remember") is True,
+                   method="passkey")
+    return jsonify(redirect=_next_page())
+
+
+@bp.post("/reauth/passkey")
+@login_required
+@limiter.limit("10/minute")
+def reauth_passkey():
+    """Confirm it's really the signed-in user with one of their passkeys (SEC-14): the way
+    back in for an account without a password."""
+    try:
+        user = passkeys.verify_authentication(
+            posted_json().get("credential"), take_challenge(), require_relying_party()
+        )
+    except passkeys.PasskeyRefused:
+        user = None
+    if user is None or user.id != current_user.id:
+        security_event("reauth_failed", user_id=current_user.id, method="passkey")
+        return jsonify(error="That passkey isn't one of yours. Please try another."), 422
+    confirm_login()
+    security_event("reauth", user_id=current_user.id, method="passkey")
+    return jsonify(redirect=_next_page())

@@ -121,7 +121,10 @@ def authenticate(email: str, password: str, *, device: DeviceCookie | None) -> U
     attempt = _count_attempt(key, device)
     user = find_user_by_email(email)
     finish_transaction()  # the hash check below must not hold the write lock
-    if not passwords.verify_password(user.password_hash if user else None, password):
+    # An account that signs in with passkeys only has an empty hash: the dummy hash is
+    # checked instead, so it fails like a wrong password, after the same work (SEC-06).
+    stored = (user.password_hash or None) if user else None
+    if not passwords.verify_password(stored, password):
         return None
     assert user is not None
     if passwords.needs_rehash(user.password_hash):

@@ -4,6 +4,7 @@
 from webapp.models import fulltext  # noqa: F401
 from webapp.models.base import Base, UTCDateTime, now_utc
 from webapp.models.checkin import CheckinEmotion, DeletedCheckin, MoodCheckin
+from webapp.models.passkey import Passkey
 from webapp.models.progress import (
     Activity,
     Contact,
@@ -46,6 +47,7 @@ __all__ = [
     "MentorNote",
     "MoodCheckin",
     "MyWhy",
+    "Passkey",
     "PasswordReset",
     "SelfCareHabit",
     "SelfCareLog",
