@@ -85,8 +85,9 @@ def clean_redis_queue() -> Iterator[str]:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[tuple[Collector, int]]:
-    collector, port = Collector(), free_port()
+def smtp_sink(collector: Collector | None = None) -> Iterator[tuple[Collector, int]]:
+    """An SMTP server on 127.0.0.1 that keeps what it accepts (in `collector`)."""
+    collector, port = collector or Collector(), free_port()
     controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()
     try:
