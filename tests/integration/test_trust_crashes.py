@@ -69,8 +69,10 @@ def test_a_worker_killed_mid_load_loses_no_acknowledged_write(database):
     acknowledged: list[str] = []
     refused: list[str] = []  # cut off with the worker, or answered with an error
     stop = threading.Event()
+    # --preload: the app is imported once, in the master, so the worker that replaces the
+    # killed one is up at once (what is under test is the database, not the import time).
     with gunicorn("webapp:create_app('development')", "--workers", "2", "--threads", "2",
-                  "--worker-class", "gthread", env=env) as server:
+                  "--worker-class", "gthread", "--preload", env=env) as server:
         signed_in = Browser(server.port)
         signed_in.sign_in(email)
         browsers = [Browser(server.port) for _ in range(3)]  # three tabs of one browser
