@@ -35,10 +35,12 @@ def free_port() -> int:
 
 @dataclass
 class Served:
-    """A running gunicorn: its port, and everything it printed once it has stopped."""
+    """A running gunicorn: its port, its master's process id, and everything it printed
+    once it has stopped."""
 
     port: int
     log: str = ""
+    pid: int = 0
 
 
 @contextmanager
@@ -54,6 +56,7 @@ def gunicorn(app: str, *options: str, env: Mapping[str, str],
          "--log-level", "warning", *options, app],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    served.pid = server.pid
     booted = False
     try:
         booted = _wait_until_listening(server, served.port)

@@ -1,0 +1,177 @@
+"""Crashes (TRUST.md TST-09): `kill -9` of a gunicorn worker in the middle of a write load
+loses no write that was answered with a 2xx, and the job queue, its consumer killed the same
+way while tasks wait, runs each of them exactly once after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from huey import SqliteHuey
+from sqlalchemy import select
+
+from tests.conftest import ON_POSTGRES, PASSWORD
+from tests.integration.gunicorn_support import ROOT, Browser, gunicorn
+from tests.integration.test_queue_consumer import Collector, wait_until
+from tests.integration.trust_support import Consumer, child_env, mail_env, smtp_sink
+from webapp import create_app
+from webapp.auth.services import register_user
+from webapp.config import TestConfig
+from webapp.extensions import db
+from webapp.models import MoodCheckin, User
+
+pytestmark = pytest.mark.slow
+
+
+def worker_pids(master: int) -> set[int]:
+    """The gunicorn master's worker processes, as the kernel lists its children."""
+    path = Path(f"/proc/{master}/task/{master}/children")
+    return {int(pid) for pid in path.read_text().split()}
+
+
+@pytest.fixture
+def database(tmp_path):
+    """The database of the run (a SQLite file, or PostgreSQL) with one user; the user goes
+    afterwards."""
+    url = os.environ["TEST_DATABASE_URL"] if ON_POSTGRES else f"sqlite:///{tmp_path / 'k.db'}"
+
+    class Settings(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Settings)
+    email = f"crash-{uuid.uuid4().hex[:8]}@example.com"
+    with app.app_context():
+        db.create_all()
+        user_id = register_user(email=email, display_name="Crash", password=PASSWORD,
+                                timezone="UTC").id
+        db.session.commit()
+    yield app, url, email, user_id
+    with app.app_context():
+        db.session.execute(db.delete(User).where(User.id == user_id))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_a_worker_killed_mid_load_loses_no_acknowledged_write(database):
+    app, url, email, user_id = database
+    env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(40),
+           "ONWARD_ENV": "development", "MAIL_BACKEND": "log"}
+    acknowledged: list[str] = []
+    refused: list[str] = []  # cut off with the worker, or answered with an error
+    stop = threading.Event()
+    # --preload: the app is imported once, in the master, so the worker that replaces the
+    # killed one is up at once (what is under test is the database, not the import time).
+    with gunicorn("webapp:create_app('development')", "--workers", "2", "--threads", "2",
+                  "--worker-class", "gthread", "--preload", env=env) as server:
+        signed_in = Browser(server.port)
+        signed_in.sign_in(email)
+        browsers = [Browser(server.port) for _ in range(3)]  # three tabs of one browser
+        for browser in browsers:
+            browser.cookies, browser.token = dict(signed_in.cookies), signed_in.token
+
+        def write_until_stopped(browser: Browser) -> None:
+            while not stop.is_set():
+                key = str(uuid.uuid4())
+                try:
+                    response, _ = browser.request("POST", "/checkins",
+                                                  {"mood": "3", "client_uuid": key}, htmx=True)
+                except (OSError, http.client.HTTPException):  # cut off mid-answer
+                    refused.append(key)
+                    continue
+                (acknowledged if 200 <= response.status < 300 else refused).append(key)
+
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            load = [pool.submit(write_until_stopped, browser) for browser in browsers]
+            try:
+                wait_until(lambda: len(acknowledged) >= 10, 60, "the load to get going")
+                victims = worker_pids(server.pid)
+                victim = min(victims)
+                os.kill(victim, signal.SIGKILL)
+                at_kill = len(acknowledged)
+                # The master starts a new worker; writes go on being answered.
+                wait_until(lambda: len(acknowledged) >= at_kill + 10, 60, "writes after the kill")
+                replaced = worker_pids(server.pid)
+            finally:
+                stop.set()
+            for future in load:
+                future.result()
+    assert victim not in replaced and len(replaced) == 2
+    with app.app_context():
+        stored = set(db.session.scalars(
+            select(MoodCheckin.client_uuid).where(MoodCheckin.user_id == user_id)))
+        db.session.remove()
+    missing = set(acknowledged) - stored
+    assert not missing, f"{len(missing)} acknowledged writes were lost"
+    assert f"(pid:{victim})" in server.log  # gunicorn saw that worker die
+
+
+# Queues six mails, as the web process would.
+QUEUE_MAILS = """
+from webapp import create_app
+from webapp.mail import send_mail
+with create_app().app_context():
+    for n in range(6):
+        send_mail(f"person-{n}@example.com", "Hello", "A message.")
+"""
+
+
+class GatedCollector(Collector):
+    """A mail server that, while `hold` is set, keeps each sender waiting at the end of its
+    message: the consumer's workers are then busy mid-task, for as long as the test likes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold = True
+        self.held: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.hold:
+            self.held.append(envelope.rcpt_tos[0])
+            while self.hold:
+                await asyncio.sleep(0.05)
+            return "451 Its sender is gone"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_consumer_killed_mid_task_loses_only_what_it_had_taken_and_sends_the_rest_once(tmp_path):
+    with smtp_sink(GatedCollector()) as (sink, port):
+        env = child_env(ONWARD_ENV="development", DATABASE_URL=f"sqlite:///{tmp_path / 'q.db'}",
+                        SECRET_KEY=secrets.token_urlsafe(40),
+                        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"), **mail_env(port))
+        queue = SqliteHuey("onward", filename=env["HUEY_SQLITE_PATH"])
+        subprocess.run([sys.executable, "-c", QUEUE_MAILS], env=env, cwd=ROOT, check=True,
+                       timeout=60)
+        assert queue.pending_count() == 6
+
+        first = Consumer(env, tmp_path / "worker.log").start()
+        try:
+            # Both of its workers are in the middle of sending; four mails wait their turn.
+            wait_until(lambda: len(sink.held) == 2 and queue.pending_count() == 4, 60,
+                       "two mails on their way")
+        finally:
+            first.kill_hard()
+            sink.hold = False
+        assert queue.pending_count() == 4  # what was waiting survives kill -9
+
+        second = Consumer(env, tmp_path / "worker.log").start()
+        try:
+            wait_until(lambda: len(sink.messages) >= 4, 60, "the four that waited")
+        finally:
+            second.stop()  # graceful: anything it still held is finished or put back
+        sent = [message["To"] for message in sink.messages]
+        waited = {f"person-{n}@example.com" for n in range(6)} - set(sink.held)
+        assert sorted(sent) == sorted(waited)  # each exactly once
+        # The two that were being sent at the kill are lost: Huey takes a task off the
+        # queue before running it and has no acknowledgement to bring it back (see README).
+        assert queue.pending_count() == 0 and not set(sink.held) & set(sent)
+        assert "Traceback" not in first.output() + second.output()
