@@ -22,9 +22,13 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from tests import factories
 from tests.conftest import PASSWORD, BrowserLikeClient, sign_in
 from webapp import mail
+from webapp.extensions import db
+from webapp.models import User
 
 THIS, OTHER = "this device", "other device"
 NEW_PASSWORD = "a brand new phrase for spring"
@@ -56,6 +60,14 @@ def sign_out_other_devices(app: Flask, this: BrowserLikeClient) -> None:
     assert this.post("/account/sessions/sign-out-others").status_code == 303
 
 
+def remove_a_passkey(app: Flask, this: BrowserLikeClient) -> None:
+    """The phone that held it was lost: removing it signs out every other device."""
+    with app.app_context():
+        alice = db.session.scalar(select(User).where(User.email == "alice@example.com"))
+        passkey_id = factories.make_passkey(alice).id
+    assert this.post(f"/account/passkeys/{passkey_id}/remove").status_code == 303
+
+
 @dataclass(frozen=True)
 class Event:
     name: str
@@ -68,8 +80,7 @@ EVENTS = [
     Event("change the password", change_password, frozenset({OTHER})),
     Event("reset the password", reset_password, frozenset({THIS, OTHER})),
     Event("sign out other devices", sign_out_other_devices, frozenset({OTHER})),
-    # After the merges: account deletion (branch `data`) kills {THIS, OTHER}; removing a
-    # passkey (branch `passkeys`) kills {OTHER} (or whatever that branch promises).
+    Event("remove a passkey", remove_a_passkey, frozenset({OTHER})),
 ]
 
 
