@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -147,6 +148,12 @@ class Config:
     ARGON2_PARALLELISM = 4
 
     PASSWORD_RESET_MINUTES = 30
+    # Web Push for check-in reminders (webapp/reminders/vapid.py). Without a private key
+    # here, one is made once in instance/vapid_private.pem (or VAPID_KEY_FILE) and kept.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")
+    VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY")
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT")
+    VAPID_KEY_FILE = os.environ.get("VAPID_KEY_FILE")
     # Today's low-mood care card lists these (see help_resources above and the README).
     ONWARD_HELP_RESOURCES = help_resources(os.environ.get("ONWARD_HELP_RESOURCES"))
     PRIVACY_NOTICE_VERSION = "2026-11"
@@ -194,6 +201,9 @@ class TestConfig(DevConfig):
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_KIB = 19 * 1024
     ARGON2_PARALLELISM = 1
+    # Never the real instance/: a throwaway key for this test process (tests of the key file
+    # itself pass their own temporary path).
+    VAPID_KEY_FILE = str(Path(tempfile.gettempdir()) / f"onward-test-vapid-{os.getpid()}.pem")
 
 
 class ProdConfig(Config):

@@ -148,6 +148,10 @@ ROUTE_CLASSES: dict[str, str] = {
     "share.hide_note": "owner",
     "share.show_note": "owner",
     "share.delete_note": "owner",
+    "reminders.settings": "owner",
+    "reminders.subscribe": "owner",
+    "reminders.unsubscribe": "owner",
+    "reminders.send_test": "owner",
     "mentor.page": "share",
     "mentor.leave_note": "share",
 }
@@ -268,6 +272,7 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "share.change_cards": lambda: {"cards": ["week", "mood", "journal"], "show_company_names": "y"},
     "share.renew": lambda: {"days": "180"},
     "mentor.leave_note": lambda: {"body": "written by someone else", "author_name": "Mallory"},
+    "reminders.settings": lambda: {"on": "y", "at": "07:15", "days": ["0", "6"]},
 }
 
 

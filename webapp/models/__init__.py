@@ -13,6 +13,7 @@ from webapp.models.progress import (
     WeeklyGoal,
     WeeklyReview,
 )
+from webapp.models.reminders import PushSubscription, ReminderSend
 from webapp.models.search import (
     Application,
     JournalEntry,
@@ -47,6 +48,8 @@ __all__ = [
     "MoodCheckin",
     "MyWhy",
     "PasswordReset",
+    "PushSubscription",
+    "ReminderSend",
     "SelfCareHabit",
     "SelfCareLog",
     "ShareLink",
