@@ -440,3 +440,33 @@ def seed_a_search(user: User, days: int = 365) -> None:
         make_sent_application(user, reached=3 if n % 3 == 0 else 1, resume_tailored=n % 2 == 0,
                               cover_letter_tailored=n % 4 < 2, excitement=1 + n % 5,
                               company=f"Company {n}")
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def set_reminder(user: User, *, on: bool = True, at: str = "09:00",
+                 days: frozenset[int] = frozenset(range(7))) -> User:
+    """The user's daily check-in reminder, through the settings service."""
+    from datetime import time
+
+    from webapp.reminders import services as reminders
+
+    hour, minute = (int(part) for part in at.split(":"))
+    reminders.save_settings(user, reminders.ReminderSettings(on=on, at=time(hour, minute),
+                                                             days=days))
+    return user
+
+
+def make_push_subscription(user: User, endpoint: str, *, p256dh: str, auth: str,
+                           login_session_id: int | None = None):
+    """A browser's push subscription, saved as the subscribe endpoint saves it. The endpoint
+    is not checked here, so tests can point it at a local fake push service."""
+    from webapp.models import PushSubscription
+    from webapp.reminders import services as reminders
+
+    reminders.save_subscription(
+        user, reminders.SubscriptionInput(endpoint=endpoint, p256dh=p256dh, auth=auth),
+        login_session_id=login_session_id, device="Test browser",
+    )
+    return db.session.query(PushSubscription).filter_by(endpoint=endpoint).one()
