@@ -154,6 +154,11 @@ class Config:
     VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY")
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT")
     VAPID_KEY_FILE = os.environ.get("VAPID_KEY_FILE")
+    # The push services browsers may subscribe through (hosts and the hosts under them);
+    # the worker posts to no other. Empty: the major browsers' (webapp/reminders/services).
+    PUSH_SERVICE_HOSTS = tuple(
+        h.strip().lower() for h in os.environ.get("PUSH_SERVICE_HOSTS", "").split(",") if h.strip()
+    )
     # Today's low-mood care card lists these (see help_resources above and the README).
     ONWARD_HELP_RESOURCES = help_resources(os.environ.get("ONWARD_HELP_RESOURCES"))
     PRIVACY_NOTICE_VERSION = "2026-11"

@@ -240,6 +240,15 @@ def test_unsubscribing_forgets_only_your_own_browser(app, alice, bob, alice_id):
     assert alice.post("/reminders/subscriptions/remove", json={}).status_code == 422
 
 
+def test_one_person_keeps_at_most_ten_browsers_the_newest(app, alice, alice_id):
+    for n in range(services.DEVICES_MAX + 2):
+        alice.post("/reminders/subscriptions", json=new_browser(f"{GOOGLE}{n}").as_json())
+    with app.app_context():
+        kept = db.session.scalars(select(PushSubscription.endpoint)
+                                  .order_by(PushSubscription.id)).all()
+    assert kept == [f"{GOOGLE}{n}" for n in range(2, services.DEVICES_MAX + 2)]
+
+
 def test_signing_a_device_out_stops_its_reminders(app, alice):
     alice.post("/reminders/subscriptions", json=new_browser(GOOGLE + "phone").as_json())
     assert count(app, PushSubscription) == 1

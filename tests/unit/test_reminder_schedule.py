@@ -126,20 +126,41 @@ def test_a_browsers_subscription_is_read():
 
 
 @pytest.mark.parametrize("endpoint", [
+    "https://fcm.googleapis.com/fcm/send/abc",
+    "https://updates.push.services.mozilla.com/wpush/v2/gAAAA",
+    "https://web.push.apple.com/QGuQyavXutnMHOtb",
+    "https://wns2-bn3p.notify.windows.com/w/?token=BQYAAAD",
+    "https://fcm.googleapis.com:443/fcm/send/abc",
+])
+def test_the_browsers_push_services_are_accepted(endpoint):
+    assert SubscriptionInput.from_json(browser_json(endpoint)).endpoint == endpoint
+
+
+@pytest.mark.parametrize("endpoint", [
     "http://fcm.googleapis.com/fcm/send/abc",  # not https
+    "https://fcm.googleapis.com:8443/fcm/send/abc",  # another port
     "https://127.0.0.1/push",  # an address
     "https://[::1]/push",
     "https://localhost/push",
     "https://metadata.internal/push",
-    "https://intranet/push",  # no dot: a name inside someone's network
-    "https://user:pw@push.example.com/x",
-    "https://push.example.com/" + "x" * 1000,
+    "https://push.example.com/x",  # not a push service we know
+    "https://evilfcm.googleapis.com.attacker.example/x",
+    "https://notfcm.googleapis.com.example/x",
+    "https://user:pw@fcm.googleapis.com/x",
+    "https://fcm.googleapis.com/" + "x" * 1000,
     "",
     None,
 ])
 def test_push_addresses_we_would_not_post_to_are_refused(endpoint):
     with pytest.raises(ReminderProblem):
         SubscriptionInput.from_json(browser_json(endpoint))
+
+
+def test_an_operator_can_name_other_push_services():
+    hosts = ("push.example.org",)
+    assert SubscriptionInput.from_json(browser_json("https://eu.push.example.org/x"), hosts)
+    with pytest.raises(ReminderProblem):
+        SubscriptionInput.from_json(browser_json("https://fcm.googleapis.com/x"), hosts)
 
 
 @pytest.mark.parametrize("keys", [

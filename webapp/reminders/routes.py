@@ -3,7 +3,7 @@ JSON endpoints `static/js/reminders.js` calls to subscribe or unsubscribe this b
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.forms import ConfirmForm
@@ -41,7 +41,8 @@ def settings():
 def subscribe():
     """This browser's push subscription, as JSON: kept for this device's session."""
     try:
-        subscription = services.SubscriptionInput.from_json(request.get_json(silent=True))
+        subscription = services.SubscriptionInput.from_json(
+            request.get_json(silent=True), current_app.config["PUSH_SERVICE_HOSTS"])
     except services.ReminderProblem as problem:
         return jsonify(error=str(problem)), 422
     services.save_subscription(current_user, subscription,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +33,14 @@ logger = logging.getLogger("onward.reminders")
 # Weekdays as Python numbers them (Monday = 0), in the user's words.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EVERY_DAY = frozenset(range(7))
+# The push services of today's browsers: Chrome, Edge's Android, Samsung, Opera and Brave
+# (Google's FCM), Firefox (Mozilla autopush), Safari (Apple), Edge on Windows (WNS). More in
+# the PUSH_SERVICE_HOSTS setting.
+PUSH_SERVICE_HOSTS = ("fcm.googleapis.com", "push.services.mozilla.com", "push.apple.com",
+                      "notify.windows.com")
+# A browser per device; more than this for one person is not a person's devices. The
+# oldest go first.
+DEVICES_MAX = 10
 # A tick that runs late (a busy or restarted worker) still sends within this window; after
 # it, the day's reminder is let go rather than arriving at an odd hour.
 CATCH_UP = timedelta(minutes=30)
@@ -141,22 +148,24 @@ def _key(value: Any, size: int, name: str) -> str:
     return value.rstrip("=")
 
 
-def check_endpoint(endpoint: Any) -> str:
-    """A push service's URL: https, a host name (not an address, not this machine), so the
-    worker never posts to places inside our own network on a user's say-so."""
+def check_endpoint(endpoint: Any, push_hosts: tuple[str, ...] = ()) -> str:
+    """A push service's URL: https, on one of `push_hosts` (default PUSH_SERVICE_HOSTS) or a
+    host under one, so the worker never posts anywhere else, our own network above all, on
+    a user's say-so."""
+    push_hosts = push_hosts or PUSH_SERVICE_HOSTS
     if not isinstance(endpoint, str) or not endpoint or len(endpoint) > ENDPOINT_MAX:
         raise ReminderProblem("This browser's push address is missing or too long.")
     parts = urlsplit(endpoint)
     host = (parts.hostname or "").lower()
+    known = any(host == allowed or host.endswith("." + allowed) for allowed in push_hosts)
+    if parts.scheme != "https" or not known or parts.username or parts.password:
+        raise ReminderProblem("This browser's push service isn't one we can send to yet.")
     try:
-        ipaddress.ip_address(host)
-        is_address = True
-    except ValueError:
-        is_address = False
-    if (parts.scheme != "https" or not host or is_address or "." not in host
-            or host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
-            or parts.username or parts.password):
-        raise ReminderProblem("This browser's push address isn't one we can send to.")
+        port = parts.port
+    except ValueError as error:
+        raise ReminderProblem("This browser's push address can't be read.") from error
+    if port not in (None, 443):
+        raise ReminderProblem("This browser's push service isn't one we can send to yet.")
     return endpoint
 
 
@@ -169,12 +178,12 @@ class SubscriptionInput:
     auth: str
 
     @classmethod
-    def from_json(cls, data: Any) -> SubscriptionInput:
+    def from_json(cls, data: Any, push_hosts: tuple[str, ...] = ()) -> SubscriptionInput:
         """Read the browser's subscription. Raises ReminderProblem for anything else."""
         if not isinstance(data, Mapping) or not isinstance(data.get("keys"), Mapping):
             raise ReminderProblem("This browser sent no subscription.")
         keys = data["keys"]
-        return cls(endpoint=check_endpoint(data.get("endpoint")),
+        return cls(endpoint=check_endpoint(data.get("endpoint"), push_hosts),
                    p256dh=_key(keys.get("p256dh"), 65, "encryption"),
                    auth=_key(keys.get("auth"), 16, "secret"))
 
@@ -183,7 +192,8 @@ def save_subscription(user: User, subscription: SubscriptionInput, *,
                       login_session_id: int | None, device: str = "") -> bool:
     """Keep this browser's subscription for the user, tied to its device session. A browser
     has one subscription: one saved before (by this user or someone who signed in on it
-    earlier) is replaced. Returns whether this call wrote the row. Commits."""
+    earlier) is replaced; beyond DEVICES_MAX browsers the oldest go. Returns whether this
+    call wrote the row. Commits."""
     db.session.execute(
         delete(PushSubscription).where(PushSubscription.endpoint == subscription.endpoint)
     )
@@ -193,6 +203,10 @@ def save_subscription(user: User, subscription: SubscriptionInput, *,
         p256dh=subscription.p256dh, auth=subscription.auth, device=device[:80],
         created_at=now_utc(),
     )
+    keep = (select(PushSubscription.id).where(PushSubscription.user_id == user.id)
+            .order_by(PushSubscription.id.desc()).limit(DEVICES_MAX))
+    db.session.execute(delete(PushSubscription).where(
+        PushSubscription.user_id == user.id, PushSubscription.id.not_in(keep.scalar_subquery())))
     db.session.commit()
     return written
 
