@@ -5,12 +5,16 @@ so subscribing itself is covered by the server tests."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests import factories
 from tests.e2e.conftest import Account, BrowserWatch, LiveServer, sign_in
 from tests.e2e.test_accessibility import axe_context, axe_violations, check_tap_targets
 from webapp.models import User
+from webapp.reminders.services import MESSAGE
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +85,6 @@ def test_reminder_pages_are_axe_clean_with_44px_targets(
     page: Page, watched_context, watch: BrowserWatch, live_server: LiveServer, account: Account
 ):
     with live_server.db():
-        from tests import factories
         factories.set_reminder(factories.user_by_id(account.id))
     problems: dict[str, list[str]] = {}
     small: list[str] = []
@@ -109,3 +112,67 @@ def test_reminder_pages_are_axe_clean_with_44px_targets(
         f"- {label}:\n    " + "\n    ".join(found) for label, found in failing.items())
     assert not small, "\n".join(small)
     watch.assert_clean()
+
+
+# The service worker's push part runs here on a plain page: `self` is the window, with a
+# stand-in for the registration (showNotification) and for clients (the open windows).
+SW_HARNESS = """(source) => {
+  window.__shown = [];
+  window.__opened = [];
+  window.__focused = [];
+  Object.defineProperty(window, "registration", { configurable: true, value: {
+    showNotification: (title, options) => { window.__shown.push({ title, ...options }); return Promise.resolve(); },
+  }});
+  Object.defineProperty(window, "clients", { configurable: true, value: {
+    matchAll: () => Promise.resolve(window.__windows || []),
+    openWindow: (url) => { window.__opened.push(url); return Promise.resolve(null); },
+  }});
+  (0, eval)(source);
+}"""
+
+DISPATCH = """async ([type, payload]) => {
+  const event = new Event(type);
+  let waited = Promise.resolve();
+  event.waitUntil = (promise) => { waited = promise; };
+  if (type === "push") {
+    event.data = payload === null ? null : { json: () => JSON.parse(payload), text: () => payload };
+  } else {
+    event.notification = { data: payload, close: () => {} };
+  }
+  window.dispatchEvent(event);
+  await waited;
+}"""
+
+
+def test_the_service_workers_push_part_shows_one_notification_and_opens_onward(
+    watched_context, live_server: LiveServer
+):
+    with live_server.app.test_request_context():
+        source = live_server.app.jinja_env.get_template("pwa/sw_push.js").render()
+    page = watched_context(bypass_csp=True).new_page()
+    page.goto("/auth/login")  # any page of ours: the worker script sees our origin
+    page.evaluate(SW_HARNESS, source)
+
+    page.evaluate(DISPATCH, ["push", json.dumps(MESSAGE)])
+    shown = page.evaluate("window.__shown")
+    assert len(shown) == 1
+    assert shown[0]["title"] == MESSAGE["title"]
+    assert shown[0]["body"] == MESSAGE["body"]
+    assert shown[0]["tag"] == "checkin-reminder"  # a newer reminder replaces the older one
+    assert shown[0]["icon"].startswith("/static/icons/icon.svg")
+    # A push with no payload still shows a kind reminder (browsers require one).
+    page.evaluate(DISPATCH, ["push", None])
+    assert page.evaluate("window.__shown[1].title") == "A moment for you"
+
+    # No Onward window open: tapping opens one at the page the message names.
+    page.evaluate(DISPATCH, ["notificationclick", {"url": "/"}])
+    assert page.evaluate("window.__opened") == [f"{live_server.url}/"]
+    # A link to elsewhere is never followed.
+    page.evaluate(DISPATCH, ["notificationclick", {"url": "https://example.com/x"}])
+    assert page.evaluate("window.__opened")[-1] == f"{live_server.url}/"
+    # An open window is focused instead of opening another.
+    page.evaluate("""() => { window.__windows = [{ url: location.href,
+        focus: () => { window.__focused.push(1); return Promise.resolve(); } }]; }""")
+    page.evaluate(DISPATCH, ["notificationclick", {"url": "/"}])
+    assert page.evaluate("window.__focused") == [1]
+    assert len(page.evaluate("window.__opened")) == 2
