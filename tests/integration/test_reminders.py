@@ -28,7 +28,7 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import LoginSession, PushSubscription, ReminderSend, User
-from webapp.reminders import services
+from webapp.reminders import push, services
 from webapp.reminders import tasks as reminder_tasks
 from webapp.reminders.vapid import vapid_keys
 
@@ -428,3 +428,33 @@ def test_today_has_the_nudge_only_when_reminders_are_on_and_no_extra_query(app, 
     with app.app_context():
         factories.make_checkin(db.session.get(User, alice_id), 3)
     assert "data-reminder-nudge" not in alice.get("/").get_data(as_text=True)
+
+
+def test_claims_of_days_long_past_are_forgotten(app, alice_id, push_service):
+    with_reminder(app, alice_id)
+    subscribe_directly(app, alice_id, new_browser(push_service.url + "/p"))
+    for day in (1, 2, 3, 4):
+        tick(app, NINE_IN_LONDON.replace(day=day))
+    assert len(push_service.received) == 4
+    with app.app_context(), time_machine.travel(NINE_IN_LONDON.replace(day=5), tick=False):
+        reminder_tasks.forget_old_reminder_claims()
+        kept = db.session.scalars(select(ReminderSend.local_date)
+                                  .order_by(ReminderSend.local_date)).all()
+    assert [d.day for d in kept] == [2, 3, 4]
+
+
+def test_no_transaction_is_open_while_the_push_service_is_called(app, alice_id, monkeypatch):
+    """On SQLite a transaction outside a request holds the write lock: none may be open
+    while waiting on someone else's server."""
+    with_reminder(app, alice_id)
+    subscribe_directly(app, alice_id, new_browser("https://fcm.googleapis.com/fcm/send/x"))
+    seen = []
+
+    def fake_deliver(target, message, keys):
+        assert target.endpoint.startswith("https://")  # read as the real one does
+        seen.append(db.session().in_transaction())
+        return push.Delivery.SENT
+
+    monkeypatch.setattr(services, "deliver", fake_deliver)
+    tick(app)
+    assert seen == [False]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -34,7 +35,23 @@ class Delivery(Enum):
     FAILED = "failed"  # anything else; tried again only by tomorrow's reminder
 
 
-def deliver(subscription: PushSubscription, message: dict[str, Any], keys: VapidKeys) -> Delivery:
+@dataclass(frozen=True)
+class PushTarget:
+    """A subscription's values, copied out of the session: sending never touches the
+    database, so no transaction (on SQLite, the write lock) is held while waiting on a push
+    service."""
+
+    id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+
+    @classmethod
+    def of(cls, row: PushSubscription) -> PushTarget:
+        return cls(id=row.id, endpoint=row.endpoint, p256dh=row.p256dh, auth=row.auth)
+
+
+def deliver(subscription: PushTarget, message: dict[str, Any], keys: VapidKeys) -> Delivery:
     """Send `message` (as JSON) to one browser. Never raises for the push service's answer."""
     info = {"endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}

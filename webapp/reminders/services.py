@@ -24,7 +24,7 @@ from webapp.database import insert_ignoring_conflicts
 from webapp.extensions import db
 from webapp.models import MoodCheckin, PushSubscription, ReminderSend, User
 from webapp.models.reminders import ENDPOINT_MAX
-from webapp.reminders.push import Delivery, deliver
+from webapp.reminders.push import Delivery, PushTarget, deliver
 from webapp.reminders.vapid import vapid_keys
 from webapp.timezones import zone
 
@@ -41,6 +41,8 @@ PUSH_SERVICE_HOSTS = ("fcm.googleapis.com", "push.services.mozilla.com", "push.a
 # A browser per device; more than this for one person is not a person's devices. The
 # oldest go first.
 DEVICES_MAX = 10
+# Claims are needed only while a day's reminder can still be due; older ones go nightly.
+CLAIMS_KEPT_DAYS = 3
 # A tick that runs late (a busy or restarted worker) still sends within this window; after
 # it, the day's reminder is let go rather than arriving at an odd hour.
 CATCH_UP = timedelta(minutes=30)
@@ -237,9 +239,9 @@ def _send_to(subscriptions: list[PushSubscription], message: dict[str, Any]) -> 
     """Deliver to each browser; forget those the push service says are gone. Returns how
     many took it. Holds no transaction while waiting on the network. Commits."""
     keys = vapid_keys()
+    targets = [PushTarget.of(subscription) for subscription in subscriptions]
     db.session.commit()  # SQLite's write lock is not held across the HTTP calls
-    outcomes = [(subscription.id, deliver(subscription, message, keys))
-                for subscription in subscriptions]
+    outcomes = [(target.id, deliver(target, message, keys)) for target in targets]
     gone = [sid for sid, outcome in outcomes if outcome is Delivery.GONE]
     sent = sum(1 for _, outcome in outcomes if outcome is Delivery.SENT)
     if gone:
@@ -308,3 +310,12 @@ def send_due_reminders(now: datetime | None = None) -> int:
             _send_to(_subscriptions_of(user_id), MESSAGE)
             reminded += 1
     return reminded
+
+
+def forget_old_claims(now: datetime | None = None) -> int:
+    """Delete claims for days long past (they only guard a day still under way). Returns how
+    many went. Commits."""
+    cutoff = (now or now_utc()).date() - timedelta(days=CLAIMS_KEPT_DAYS)
+    result = db.session.execute(delete(ReminderSend).where(ReminderSend.local_date < cutoff))
+    db.session.commit()
+    return result.rowcount  # type: ignore[attr-defined]

@@ -25,6 +25,13 @@ def send_due_reminders() -> None:
         logger.info("sent check-in reminders to %s user(s)", reminded)
 
 
+@huey.periodic_task(crontab(minute="23", hour="3"))
+@in_app_context
+def forget_old_reminder_claims() -> None:
+    """Nightly: drop the claims of days long past."""
+    logger.info("forgot old reminder claims: %s", services.forget_old_claims())
+
+
 @huey.task()
 @in_app_context
 def send_test_reminder(user_id: int) -> None:
