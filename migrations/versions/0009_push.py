@@ -6,7 +6,7 @@ Create Date: 2026-12-01 19:30:00
 
 Three reminder settings on `users` (on or off, the local minute, the weekdays), so Today
 decides its nudge from the row it has loaded; `push_subscriptions` (one row per browser,
-tied to the device session that made it); `reminder_sends` (one claim per user and local
+with the device session that made it, set to NULL when that session ends); `reminder_sends` (one claim per user and local
 day, so a reminder goes out once however many workers look).
 """
 from alembic import op
@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('auth', sa.String(length=100), nullable=False),
     sa.Column('device', sa.String(length=80), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['login_session_id'], ['login_sessions.id'], name=op.f('fk_push_subscriptions_login_session_id_login_sessions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['login_session_id'], ['login_sessions.id'], name=op.f('fk_push_subscriptions_login_session_id_login_sessions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_push_subscriptions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_push_subscriptions')),
     sa.UniqueConstraint('endpoint', name=op.f('uq_push_subscriptions_endpoint'))

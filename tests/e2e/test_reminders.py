@@ -85,7 +85,11 @@ def test_reminder_pages_are_axe_clean_with_44px_targets(
     page: Page, watched_context, watch: BrowserWatch, live_server: LiveServer, account: Account
 ):
     with live_server.db():
-        factories.set_reminder(factories.user_by_id(account.id))
+        user = factories.user_by_id(account.id)
+        factories.set_reminder(user)
+        # Another device has reminders on, so the page shows "stop on my other devices".
+        factories.make_push_subscription(user, f"https://fcm.googleapis.com/fcm/send/{account.id}",
+                                         p256dh="BP" + "A" * 85, auth="A" * 22)
     problems: dict[str, list[str]] = {}
     small: list[str] = []
     sign_in(page, account)
@@ -96,6 +100,8 @@ def test_reminder_pages_are_axe_clean_with_44px_targets(
         problems[f"today with the nudge ({scheme})"] = axe_violations(axe_page)
         axe_page.goto("/reminders")
         expect(axe_page.locator("[data-device-status]")).not_to_have_text("Checking this device…")
+        expect(axe_page.get_by_role("button", name="Stop reminders on my other devices")
+               ).to_be_visible()
         problems[f"reminders ({scheme})"] = axe_violations(axe_page)
         watch.expect_console_error(r"status of 422")  # sent without a time on purpose
         axe_page.get_by_label("At what time").fill("")

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, sign_in
 from tests.integration.guards_support import counting_statements
 from webapp import create_app
 from webapp.config import TestConfig
@@ -249,11 +249,31 @@ def test_one_person_keeps_at_most_ten_browsers_the_newest(app, alice, alice_id):
     assert kept == [f"{GOOGLE}{n}" for n in range(2, services.DEVICES_MAX + 2)]
 
 
-def test_signing_a_device_out_stops_its_reminders(app, alice):
+def test_a_device_session_ending_keeps_its_reminders(app, alice):
+    """Reminders are for the times the app isn't open: the session running out (or a
+    sign-out) leaves the browser subscribed, no longer linked to a session."""
     alice.post("/reminders/subscriptions", json=new_browser(GOOGLE + "phone").as_json())
-    assert count(app, PushSubscription) == 1
     alice.post("/auth/logout")
-    assert count(app, PushSubscription) == 0
+    with app.app_context():
+        assert db.session.scalars(select(PushSubscription.login_session_id)).all() == [None]
+
+
+def test_stopping_reminders_on_the_other_devices(app, alice, alice_id, bob, make_user):
+    here, phone, laptop = (new_browser(GOOGLE + n) for n in ("here", "phone", "laptop"))
+    alice.post("/reminders/subscriptions", json=here.as_json())
+    subscribe_directly(app, alice_id, phone)  # from a session that has ended
+    other = app.test_client()
+    sign_in(other, "alice@example.com")
+    other.post("/reminders/subscriptions", json=laptop.as_json())
+    bob.post("/reminders/subscriptions", json=new_browser(GOOGLE + "bob").as_json())
+
+    response = alice.post("/reminders/others/stop")
+    assert response.status_code == 303
+    assert "Reminders stopped on 2 other devices." in alice.get("/reminders").get_data(
+        as_text=True)
+    with app.app_context():
+        assert sorted(db.session.scalars(select(PushSubscription.endpoint)).all()) == [
+            GOOGLE + "bob", GOOGLE + "here"]
 
 
 def test_deleting_the_account_deletes_its_reminder_rows(app, alice_id, push_service):

@@ -152,6 +152,7 @@ ROUTE_CLASSES: dict[str, str] = {
     "reminders.subscribe": "owner",
     "reminders.unsubscribe": "owner",
     "reminders.send_test": "owner",
+    "reminders.stop_others": "owner",
     "mentor.page": "share",
     "mentor.leave_note": "share",
 }

@@ -20,9 +20,10 @@ ENDPOINT_MAX = 1000
 class PushSubscription(Base):
     """One browser's Web Push subscription (what `PushManager.subscribe` gave it).
 
-    Tied to the device session that registered it: signing that device out (or the session
-    running out) removes its reminders too, so a phone handed on stops getting them. The push
-    service saying 404 or 410 removes the row as well.
+    Remembers the device session that registered it, so "stop reminders on my other
+    devices" knows which browser is this one. The session ending (30 idle minutes, or a
+    sign-out) leaves the subscription: a reminder is for the times the app is not open. The
+    push service saying 404 or 410 removes the row.
     """
 
     __tablename__ = "push_subscriptions"
@@ -30,7 +31,7 @@ class PushSubscription(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     login_session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("login_sessions.id", ondelete="CASCADE"), index=True, nullable=True
+        ForeignKey("login_sessions.id", ondelete="SET NULL"), index=True, nullable=True
     )
     # One browser, one row: subscribing again (or as someone else) replaces the old row.
     endpoint: Mapped[str] = mapped_column(String(ENDPOINT_MAX), unique=True)

@@ -75,3 +75,15 @@ def send_test():
             flash("None of your devices has reminders turned on yet. Turn them on here "
                   "first, then try again.", "info")
     return redirect(url_for("reminders.settings"), code=303)
+
+
+@bp.post("/others/stop")
+@login_required
+def stop_others():
+    """Stop reminders on every other device of the user (a lost phone, a shared computer)."""
+    if ConfirmForm().validate_on_submit():
+        stopped = services.remove_other_devices(
+            current_user, keep_session_id=current_user.current_session.id)
+        flash(f"Reminders stopped on {stopped} other device{'' if stopped == 1 else 's'}."
+              if stopped else "No other device had reminders on.", "success")
+    return redirect(url_for("reminders.settings"), code=303)

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func, or_, select
 
 from webapp.clock import now_utc
 from webapp.database import insert_ignoring_conflicts
@@ -222,6 +222,18 @@ def remove_subscription(user: User, endpoint: str) -> bool:
     )
     db.session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def remove_other_devices(user: User, *, keep_session_id: int | None) -> int:
+    """Stop reminders on every browser of the user but the one signed in with
+    `keep_session_id` (a lost phone, a shared computer). Returns how many. Commits."""
+    query = delete(PushSubscription).where(PushSubscription.user_id == user.id)
+    if keep_session_id is not None:
+        query = query.where(or_(PushSubscription.login_session_id.is_(None),
+                                PushSubscription.login_session_id != keep_session_id))
+    result = db.session.execute(query)
+    db.session.commit()
+    return result.rowcount  # type: ignore[attr-defined]
 
 
 def device_count(user: User) -> int:
