@@ -458,3 +458,33 @@ def make_passkey(user: User, name: str = "My phone", *,
     options, challenge = passkeys.registration_options(user, PASSKEY_RP)
     return passkeys.verify_registration(user, authenticator.register(options), challenge,
                                         PASSKEY_RP, name=name)
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def set_reminder(user: User, *, on: bool = True, at: str = "09:00",
+                 days: frozenset[int] = frozenset(range(7))) -> User:
+    """The user's daily check-in reminder, through the settings service."""
+    from datetime import time
+
+    from webapp.reminders import services as reminders
+
+    hour, minute = (int(part) for part in at.split(":"))
+    reminders.save_settings(user, reminders.ReminderSettings(on=on, at=time(hour, minute),
+                                                             days=days))
+    return user
+
+
+def make_push_subscription(user: User, endpoint: str, *, p256dh: str, auth: str,
+                           login_session_id: int | None = None):
+    """A browser's push subscription, saved as the subscribe endpoint saves it. The endpoint
+    is not checked here, so tests can point it at a local fake push service."""
+    from webapp.models import PushSubscription
+    from webapp.reminders import services as reminders
+
+    reminders.save_subscription(
+        user, reminders.SubscriptionInput(endpoint=endpoint, p256dh=p256dh, auth=auth),
+        login_session_id=login_session_id, device="Test browser",
+    )
+    return db.session.query(PushSubscription).filter_by(endpoint=endpoint).one()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -154,6 +155,17 @@ class Config:
     WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID") or None
     WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN") or None
     WEBAUTHN_FROM_REQUEST = False
+    # Web Push for check-in reminders (webapp/reminders/vapid.py). Without a private key
+    # here, one is made once in instance/vapid_private.pem (or VAPID_KEY_FILE) and kept.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")
+    VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY")
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT")
+    VAPID_KEY_FILE = os.environ.get("VAPID_KEY_FILE")
+    # The push services browsers may subscribe through (hosts and the hosts under them);
+    # the worker posts to no other. Empty: the major browsers' (webapp/reminders/services).
+    PUSH_SERVICE_HOSTS = tuple(
+        h.strip().lower() for h in os.environ.get("PUSH_SERVICE_HOSTS", "").split(",") if h.strip()
+    )
     # Today's low-mood care card lists these (see help_resources above and the README).
     ONWARD_HELP_RESOURCES = help_resources(os.environ.get("ONWARD_HELP_RESOURCES"))
     PRIVACY_NOTICE_VERSION = "2026-11"
@@ -204,6 +216,9 @@ class TestConfig(DevConfig):
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_KIB = 19 * 1024
     ARGON2_PARALLELISM = 1
+    # Never the real instance/: a throwaway key for this test process (tests of the key file
+    # itself pass their own temporary path).
+    VAPID_KEY_FILE = str(Path(tempfile.gettempdir()) / f"onward-test-vapid-{os.getpid()}.pem")
 
 
 class ProdConfig(Config):

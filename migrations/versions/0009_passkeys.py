@@ -1,6 +1,6 @@
 """passkeys: sign in with the phone's fingerprint or face
 
-Revision ID: 0009_passkeys
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 19:30:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_passkeys'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

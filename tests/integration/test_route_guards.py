@@ -148,6 +148,11 @@ ROUTE_CLASSES: dict[str, str] = {
     "share.hide_note": "owner",
     "share.show_note": "owner",
     "share.delete_note": "owner",
+    "reminders.settings": "owner",
+    "reminders.subscribe": "owner",
+    "reminders.unsubscribe": "owner",
+    "reminders.send_test": "owner",
+    "reminders.stop_others": "owner",
     "mentor.page": "share",
     "mentor.leave_note": "share",
     # Passkeys (issue 10): signing in with one is public, like the password form.
@@ -280,6 +285,7 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "share.renew": lambda: {"days": "180"},
     "mentor.leave_note": lambda: {"body": "written by someone else", "author_name": "Mallory"},
     "account.rename_passkey": lambda: {"name": "Renamed by someone else"},
+    "reminders.settings": lambda: {"on": "y", "at": "07:15", "days": ["0", "6"]},
 }
 
 

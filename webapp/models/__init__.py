@@ -14,6 +14,7 @@ from webapp.models.progress import (
     WeeklyGoal,
     WeeklyReview,
 )
+from webapp.models.reminders import PushSubscription, ReminderSend
 from webapp.models.search import (
     Application,
     JournalEntry,
@@ -49,6 +50,8 @@ __all__ = [
     "MyWhy",
     "Passkey",
     "PasswordReset",
+    "PushSubscription",
+    "ReminderSend",
     "SelfCareHabit",
     "SelfCareLog",
     "ShareLink",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, true
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, UTCDateTime, now_utc
@@ -31,6 +31,12 @@ class User(UserMixin, Base):
     # Today's "On this day" card (a small win or a good day from an earlier month or
     # year); the user may turn it off (migration 0006).
     show_on_this_day: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The daily check-in reminder (migration 0009): on or off, the local time as minutes
+    # after midnight, and the weekdays as bits (Monday = 1, Sunday = 64). On this row so
+    # Today can decide its in-app nudge without a query.
+    reminder_on: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reminder_minute: Mapped[int] = mapped_column(SmallInteger, default=540, server_default="540")
+    reminder_days: Mapped[int] = mapped_column(SmallInteger, default=127, server_default="127")
 
     sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

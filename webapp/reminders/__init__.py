@@ -1,0 +1,1 @@
+"""Reminders: a daily check-in reminder by Web Push at the user's local time (issue 9)."""
