@@ -1,0 +1,236 @@
+"""Installing Onward and using it offline, in the real Chromium on a phone (issue 9):
+Chrome's own installability check, the offline shell and its outbox (check in twice
+offline, reload, back online: exactly two rows, and a replay adds none), a session that
+ended while offline, a refused item in "needs attention", and signing out with items
+waiting. The service worker really runs: contexts allow service workers (Playwright's
+default) and go offline with `context.set_offline(True)`, which the worker's own fetch()
+obeys too (TOOLCHAIN.md section 2)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, expect
+
+from tests import factories
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    TIMEZONE,
+    Account,
+    BrowserWatch,
+    LiveServer,
+    sign_in,
+)
+
+pytestmark = pytest.mark.e2e
+
+OFFLINE_ERRORS = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED"
+
+
+def wait_until_controlled(page: Page) -> None:
+    """The service worker is installed (shell precached) and controls this page."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+
+
+def outbox_items(page: Page) -> list[dict]:
+    return page.evaluate("OnwardOutbox.all()")
+
+
+def waiting_rows(page: Page):
+    return page.locator("#outbox li[data-state]")
+
+
+def go_offline_on_the_shell(page: Page, context: BrowserContext, watch: BrowserWatch) -> None:
+    watch.expect_console_error(OFFLINE_ERRORS)
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're offline")
+
+
+def test_chrome_finds_onward_installable(playwright: Playwright, live_server: LiveServer,
+                                         account: Account, tmp_path: Path):
+    # Only a persistent (non-incognito) context answers without "in-incognito".
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+        base_url=live_server.url, timezone_id=TIMEZONE,
+        **{k: v for k, v in playwright.devices[PHONE].items() if k != "default_browser_type"},
+    )
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        sign_in(page, account)
+        wait_until_controlled(page)
+        cdp = context.new_cdp_session(page)
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert errors == []
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == []
+        assert manifest["url"].endswith("/manifest.webmanifest")
+        # The More menu offers the steps for iPhones; Chrome's button waits for its prompt.
+        page.goto("/account")
+        expect(page.get_by_text("On an iPhone or iPad")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_offline_check_ins_wait_then_reach_the_server_exactly_once(
+    context: BrowserContext, live_server: LiveServer, account: Account, watch: BrowserWatch
+):
+    page = context.new_page()
+    sign_in(page, account)
+    wait_until_controlled(page)
+    go_offline_on_the_shell(page, context, watch)
+
+    page.get_by_role("button", name="Mood: good", exact=True).tap()
+    expect(waiting_rows(page)).to_have_count(1)
+    page.get_by_role("button", name="Mood: okay", exact=True).tap()
+    expect(waiting_rows(page)).to_have_count(2)
+    expect(page.locator("#outbox")).to_contain_text("waiting to sync")
+
+    # Still offline after a reload: both are still there, and the server has neither.
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're offline")
+    expect(waiting_rows(page)).to_have_count(2)
+    expect(page.locator("#outbox li").nth(0)).to_contain_text("Check-in: good")
+    expect(page.locator("#outbox li").nth(1)).to_contain_text("Check-in: okay")
+    assert live_server.checkins(account) == []
+    kept = outbox_items(page)
+    assert len({item["id"] for item in kept}) == 2
+
+    context.set_offline(False)
+    expect(page.locator("#flashes")).to_contain_text("Synced: 2 things")
+    expect(page.locator("#outbox")).to_be_hidden()
+    rows = live_server.checkins(account)
+    assert sorted(row.mood for row in rows) == [3, 4]
+    assert {row.client_uuid for row in rows} == {item["id"] for item in kept}
+    assert outbox_items(page) == []
+
+    # The same two items sent a third time (as after a lost answer): nothing new is stored.
+    page.evaluate("""items => Promise.all(items.map(i => OnwardOutbox.add(i)))
+                       .then(() => OnwardOutbox.flush({force: true}))""", kept)
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert outbox_items(page) == []
+    assert len(live_server.checkins(account)) == 2
+
+    # Back on Today they are in today's list.
+    page.goto("/")
+    expect(page.locator("#today-checkins")).to_contain_text("Good")
+    watch.assert_clean()
+
+
+def test_a_session_that_ended_offline_keeps_the_items_until_sign_in(
+    context: BrowserContext, live_server: LiveServer, account: Account, watch: BrowserWatch
+):
+    page = context.new_page()
+    sign_in(page, account)
+    wait_until_controlled(page)
+    go_offline_on_the_shell(page, context, watch)
+    page.get_by_role("button", name="Mood: great", exact=True).tap()
+    expect(waiting_rows(page)).to_have_count(1)
+
+    live_server.end_sessions(account)  # the session ends while the phone is offline
+    watch.expect_console_error(r"401")
+    context.set_offline(False)
+    expect(page.locator("#outbox li[data-state='signin']")).to_have_count(1)
+    expect(page.locator("#outbox")).to_contain_text("waiting for you to sign in")
+    assert live_server.checkins(account) == []
+
+    sign_in(page, account)  # Today loads, and sends it
+    expect(page.locator("#flashes")).to_contain_text("Synced: 1 thing")
+    expect(page.locator("#outbox")).to_be_hidden()
+    rows = live_server.checkins(account)
+    assert [row.mood for row in rows] == [5]
+    page.reload()  # a later page load sends nothing again
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hi, {account.name}")
+    page.wait_for_function("OnwardOutbox.all().then(items => items.length === 0)")
+    assert len(live_server.checkins(account)) == 1
+    watch.assert_clean()
+
+
+def test_a_refused_item_lands_in_needs_attention_with_the_reason(
+    context: BrowserContext, live_server: LiveServer, account: Account, watch: BrowserWatch
+):
+    page = context.new_page()
+    sign_in(page, account)
+    wait_until_controlled(page)
+    go_offline_on_the_shell(page, context, watch)
+    page.get_by_role("button", name="Mood: bad", exact=True).tap()
+    expect(waiting_rows(page)).to_have_count(1)
+    # The same id already saved with other answers (another device, say): the server
+    # refuses it with 422 and says why (OFF-03).
+    item = outbox_items(page)[0]
+    with live_server.db():
+        factories.make_checkin(factories.user_by_id(account.id), 5, client_uuid=item["id"])
+    watch.expect_console_error(r"422")
+    context.set_offline(False)
+    attention = page.locator("#outbox li[data-state='attention']")
+    expect(attention).to_have_count(1)
+    expect(page.locator("#outbox")).to_contain_text("Needs your attention")
+    expect(attention).to_contain_text("already saved with other answers")
+    assert [row.mood for row in live_server.checkins(account)] == [5]
+
+    # It stays until the person dismisses it: never dropped without them seeing it.
+    page.reload()
+    expect(attention).to_have_count(1)
+    attention.get_by_role("button", name=re.compile(r"^Dismiss")).tap()
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert outbox_items(page) == []
+    watch.assert_clean()
+
+
+def test_self_care_tapped_offline_is_sent_for_its_day(
+    context: BrowserContext, live_server: LiveServer, account: Account, watch: BrowserWatch
+):
+    page = context.new_page()
+    sign_in(page, account)
+    wait_until_controlled(page)
+    go_offline_on_the_shell(page, context, watch)
+    exercise = page.get_by_role("button", name="Exercise", exact=True)
+    expect(exercise).to_have_attribute("aria-pressed", "false")
+    exercise.tap()
+    expect(exercise).to_have_attribute("aria-pressed", "true")
+    expect(waiting_rows(page)).to_have_count(1)
+    context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden()
+    page.goto("/")
+    expect(page.get_by_role("button", name="Exercise", exact=True)).to_have_attribute(
+        "aria-pressed", "true")
+    watch.assert_clean()
+
+
+def test_signing_out_with_items_waiting_asks_first(
+    context: BrowserContext, live_server: LiveServer, account: Account, watch: BrowserWatch
+):
+    page = context.new_page()
+    sign_in(page, account)
+    page.goto("/account")
+    # A check-in kept on this phone for another account (its session ended here earlier):
+    # it can't be sent as this one's, so it is still waiting when this person signs out.
+    page.evaluate("""OnwardOutbox.add({id: "0b0e4bd6-5b8e-4c47-9f0e-2f3c1a2b3c4d",
+        kind: "checkin", url: "/checkins", label: "good", createdAt: Date.now(),
+        account: 2147483000, headers: {}, fields: {mood: "4"}})""")
+    expect(waiting_rows(page)).to_have_count(1)
+    sign_out = page.locator("main").get_by_role("button", name="Sign out", exact=True)
+    sign_out.tap()
+    dialog = page.get_by_role("dialog", name="1 thing hasn't synced yet")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Stay signed in")).to_be_focused()
+    dialog.get_by_role("button", name="Stay signed in").tap()
+    expect(dialog).to_have_count(0)
+    assert urlsplit(page.url).path == "/account"
+    assert len(outbox_items(page)) == 1
+
+    sign_out.tap()
+    page.get_by_role("dialog").get_by_role("button", name="Sign out and delete them").tap()
+    expect(page.locator("#flashes")).to_contain_text("You're signed out")
+    assert urlsplit(page.url).path == "/auth/login"
+    assert outbox_items(page) == []
+    assert page.evaluate("OnwardOutbox.getMeta('account')") is None
+    watch.assert_clean()
