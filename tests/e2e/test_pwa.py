@@ -234,3 +234,60 @@ def test_signing_out_with_items_waiting_asks_first(
     assert outbox_items(page) == []
     assert page.evaluate("OnwardOutbox.getMeta('account')") is None
     watch.assert_clean()
+
+
+def fill_outbox(page: Page, count: int, *, days_old: float = 0, state: str = "signin") -> None:
+    """`count` items kept for another account, so none can be sent from this session."""
+    page.evaluate("""([count, daysOld, state]) => {
+        const made = Date.now() - daysOld * 86400000;
+        const items = Array.from({length: count}, (_, i) => ({
+            id: "other-" + state + "-" + i, kind: "checkin", url: "/checkins", label: "okay",
+            createdAt: made + i, account: 2147483000, headers: {}, fields: {mood: "3"},
+            state: state, attempts: 0, nextTryAt: 0,
+            reason: state === "attention" ? "This check-in was already saved with other answers." : undefined,
+        }));
+        return items.reduce((chain, item) => chain.then(() => OnwardOutbox.put(item)),
+                            Promise.resolve()).then(() => OnwardOutbox.flush());
+    }""", [count, days_old, state])
+
+
+def test_a_full_outbox_refuses_a_new_item_and_old_ones_bring_a_banner(
+    context: BrowserContext, live_server: LiveServer, account: Account, watch: BrowserWatch
+):
+    page = context.new_page()
+    sign_in(page, account)
+    wait_until_controlled(page)
+    fill_outbox(page, 200, days_old=8)
+    page.reload()
+    expect(waiting_rows(page)).to_have_count(200)
+    expect(page.locator("#outbox")).to_contain_text("waited more than a week")
+    go_offline_on_the_shell(page, context, watch)
+    page.get_by_role("button", name="Mood: good", exact=True).tap()
+    expect(page.locator("#flashes")).to_contain_text("holding 200 things waiting to sync")
+    items = outbox_items(page)
+    assert len(items) == 200 and all(item["id"].startswith("other-") for item in items)
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_offline_shell_the_outbox_and_the_install_card_pass_axe(
+    watched_context, live_server: LiveServer, account: Account, watch: BrowserWatch, scheme
+):
+    from tests.e2e.test_accessibility import axe_context, axe_violations
+
+    page = axe_context(watched_context, color_scheme=scheme).new_page()
+    sign_in(page, account)
+    fill_outbox(page, 2)
+    fill_outbox(page, 1, state="attention")
+    page.goto("/offline")  # the shell, with Today's habits and what's waiting
+    expect(page.locator("[data-offline-habits]")).to_be_visible()
+    expect(page.locator("#outbox li[data-state='attention']")).to_have_count(1)
+    assert axe_violations(page) == []
+    page.goto("/account")
+    expect(page.get_by_role("heading", name="Onward on your home screen")).to_be_visible()
+    page.get_by_text("On an iPhone or iPad").tap()
+    assert axe_violations(page) == []
+    page.locator("main").get_by_role("button", name="Sign out", exact=True).tap()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert axe_violations(page) == []
+    watch.assert_clean()
