@@ -160,22 +160,29 @@
     return shell || navigator.onLine === false;
   }
 
-  function keep(item, done) {
+  // `afterFailure`: it was just sent and no answer came, so the outbox waits a little
+  // before trying again (the same backoff as any failed send) instead of at once.
+  function keep(item, done, afterFailure) {
     item.createdAt = item.createdAt || Date.now();
     item.account = account();
     var ready = item.account ? Promise.resolve(item)
       : outbox.getMeta("account").then(function (known) { item.account = known || null; return item; });
-    return ready.then(outbox.add).then(function () {
+    return ready.then(function () {
+      return outbox.add(item, afterFailure ? outbox.backoff(1) : 0);
+    }).then(function () {
       done();
       askForBackgroundSync();
-      if (navigator.onLine !== false) send();
+      if (navigator.onLine !== false && !afterFailure) send();
     }, function (problem) {
       say(problem instanceof outbox.OutboxFull ? problem.message
         : "This phone couldn't keep that. Please try again.", "error");
     });
   }
 
-  function keepCheckin(form, mood, label) {
+  // Offline, the form never left: the next tap is a new check-in with its own id. After a
+  // lost answer (`sameIdNext`), the form keeps its id, so a tap again is the same check-in
+  // as the one in the outbox, and the server stores it once whichever arrives first.
+  function keepCheckin(form, mood, label, sameIdNext) {
     var id = form.querySelector('input[name="client_uuid"]');
     var at = form.querySelector('input[name="client_created_at"]');
     var item = {
@@ -184,11 +191,15 @@
       headers: { "Idempotency-Key": id.value }, label: label,
     };
     return keep(item, function () {
-      // The next tap is a new check-in with its own id.
+      if (sameIdNext) {
+        say("We couldn't reach Onward, so your check-in (" + label + ") is kept on this phone " +
+          "and will be sent when the connection is back. Tapping again won't save it twice.", "error");
+        return;
+      }
       id.value = "";
       id.removeAttribute("data-made-here");
       say("Kept on this phone: " + label + ". It will sync when you're back online.", "success");
-    });
+    }, sameIdNext);
   }
 
   function habitOf(form) {
@@ -200,7 +211,7 @@
     };
   }
 
-  function keepHabitTap(form) {
+  function keepHabitTap(form, afterFailure) {
     var habit = habitOf(form);
     var done = !habit.done;
     var day = localDay();
@@ -215,7 +226,7 @@
       var field = form.querySelector('input[name="done"]');
       if (field) field.value = done ? "0" : "1";
       say("Kept on this phone: " + item.label + ". It will sync when you're back online.", "success");
-    });
+    }, afterFailure);
   }
 
   function moodLabel(button) {
@@ -251,9 +262,9 @@
     if (!form) return;
     if (form.matches("form[data-checkin-form]") && pendingMood.has(form)) {
       var chosen = pendingMood.get(form);
-      keepCheckin(form, chosen.mood, chosen.label);
+      keepCheckin(form, chosen.mood, chosen.label, true);
     } else if (form.matches("form.habit-toggle")) {
-      keepHabitTap(form);
+      keepHabitTap(form, true);
     }
   });
 

@@ -92,7 +92,8 @@
   // An item: {id, kind: "checkin"|"habit", url, fields, headers, label, createdAt, account}.
   // A check-in's id is its client_uuid. A habit's id is the habit and day, so tapping it
   // again offline replaces the earlier tap (the last one is what the person meant).
-  function add(item) {
+  // `retryIn` (ms): the item was just sent and no answer came, so wait before the next try.
+  function add(item, retryIn) {
     return all().then(function (items) {
       var replacing = items.some(function (old) { return old.id === item.id; });
       if (!replacing && items.length >= MAX_ITEMS) {
@@ -101,8 +102,8 @@
           "then try again.");
       }
       item.state = "waiting";
-      item.attempts = 0;
-      item.nextTryAt = 0;
+      item.attempts = retryIn ? 1 : 0;
+      item.nextTryAt = retryIn ? Date.now() + retryIn : 0;
       return put(item);
     }).then(function () {
       changed();
@@ -266,7 +267,7 @@
   }
 
   root.OnwardOutbox = {
-    MAX_ITEMS: MAX_ITEMS, OutboxFull: OutboxFull,
+    MAX_ITEMS: MAX_ITEMS, OutboxFull: OutboxFull, backoff: backoff,
     add: add, all: all, put: put, flush: flush, dismiss: dismiss, clear: clear,
     status: status, onChange: onChange, getMeta: getMeta, setMeta: setMeta,
   };
