@@ -40,6 +40,14 @@ def wait_until_controlled(page: Page) -> None:
     page.wait_for_function("!!navigator.serviceWorker.controller")
 
 
+def wait_until_true(page: Page, promise: str, timeout: float = 15_000) -> None:
+    """Wait until the JS expression's promise resolves to true (asked again each frame)."""
+    page.wait_for_function(
+        f"() => {{ ({promise}).then(ok => {{ window.__waitedFor = ok; }}); "
+        "return window.__waitedFor === true; }", timeout=timeout)
+    page.evaluate("delete window.__waitedFor")
+
+
 def outbox_items(page: Page) -> list[dict]:
     return page.evaluate("OnwardOutbox.all()")
 
@@ -316,10 +324,38 @@ def test_a_lost_answer_goes_to_the_outbox_and_already_stored_clears_it(
     # The outbox sends it again (Background Sync at once in Chromium, else after a short
     # backoff); the server has it already and says so, so it leaves the outbox, and there
     # is still one check-in.
-    page.wait_for_function("""() => OnwardOutbox.all().then(items => {
-        window.__outboxEmpty = items.length === 0; }) && window.__outboxEmpty""",
-                           timeout=15_000)
+    wait_until_true(page, "OnwardOutbox.all().then(items => items.length === 0)")
     expect(page.locator("#outbox")).to_be_hidden()
     assert len(sent) == 1
     assert len(live_server.checkins(account)) == 1
+    watch.assert_clean()
+
+
+def test_a_new_version_takes_over_says_so_and_removes_the_old_cache(
+    context: BrowserContext, live_server: LiveServer, account: Account, watch: BrowserWatch,
+    monkeypatch: pytest.MonkeyPatch
+):
+    page = context.new_page()
+    sign_in(page, account)
+    wait_until_controlled(page)
+    old_caches = page.evaluate("caches.keys()")
+    assert len(old_caches) == 1 and old_caches[0].startswith("onward-shell-")
+    # A deploy: another set of files, so the worker's bytes and cache name change.
+    from webapp.pwa import shell
+
+    monkeypatch.setattr(shell, "cache_version", lambda urls: "nextversion1")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    banner = page.get_by_role("status").filter(has_text="Onward has been updated")
+    expect(banner).to_be_visible(timeout=15_000)
+    # The old cache goes once the new worker has finished activating.
+    wait_until_true(page, """caches.keys().then(names =>
+        names.length === 1 && names[0] === "onward-shell-nextversion1")""")
+    with page.expect_navigation():
+        banner.get_by_role("button", name="Reload").tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hi, {account.name}")
+    # Only the shell is kept: fingerprinted static files and /offline, never a page.
+    kept = page.evaluate("""caches.open("onward-shell-nextversion1")
+        .then(c => c.keys()).then(rs => rs.map(r => new URL(r.url).pathname))""")
+    assert "/offline" in kept
+    assert all(path == "/offline" or path.startswith("/static/") for path in kept), kept
     watch.assert_clean()
