@@ -359,3 +359,26 @@ def test_a_new_version_takes_over_says_so_and_removes_the_old_cache(
     assert "/offline" in kept
     assert all(path == "/offline" or path.startswith("/static/") for path in kept), kept
     watch.assert_clean()
+
+
+def test_the_install_button_appears_only_when_the_browser_offers_to_install(
+    signed_in_page: Page, watch: BrowserWatch
+):
+    page = signed_in_page
+    page.goto("/account")
+    install = page.get_by_role("button", name="Install Onward")
+    expect(install).to_be_hidden()  # nothing offered yet (and never, on iOS or Firefox)
+    # What Chrome does when Onward can be installed: an event whose prompt() asks the user.
+    page.evaluate("""() => {
+        const offer = new Event("beforeinstallprompt", {cancelable: true});
+        offer.prompt = () => { window.__prompted = true; return Promise.resolve(); };
+        offer.userChoice = Promise.resolve({outcome: "accepted"});
+        window.dispatchEvent(offer);
+    }""")
+    expect(install).to_be_visible()
+    install.tap()
+    assert page.evaluate("window.__prompted") is True
+    expect(install).to_be_hidden()
+    page.evaluate("window.dispatchEvent(new Event('appinstalled'))")
+    expect(page.get_by_text("Onward is installed on this device.")).to_be_visible()
+    watch.assert_clean()
