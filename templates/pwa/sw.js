@@ -34,8 +34,8 @@ self.addEventListener("activate", function (event) {
   );
 });
 
-function isShellFile(url) {
-  return url.pathname.indexOf("/static/") === 0 && url.searchParams.has("v");
+function isStatic(url) {
+  return url.pathname.indexOf("/static/") === 0;
 }
 
 self.addEventListener("fetch", function (event) {
@@ -51,8 +51,9 @@ self.addEventListener("fetch", function (event) {
     }));
     return;
   }
-  if (isShellFile(url)) {
-    // Fingerprinted: the cached copy is exactly the file asked for.
+  if (isStatic(url)) {
+    // Only fingerprinted URLs were precached, so a hit is exactly the file asked for; a
+    // miss goes to the network and is not kept.
     event.respondWith(caches.match(request, { cacheName: CACHE }).then(function (hit) {
       return hit || fetch(request);
     }));
