@@ -195,3 +195,15 @@ def test_a_self_care_tap_is_stored_for_the_day_it_names(app, alice, alice_id, da
         days = db.session.scalars(select(SelfCareLog.local_date).where(
             SelfCareLog.user_id == alice_id, SelfCareLog.habit_id == habit_id)).all()
         assert days == ([day] if stored else [])
+
+
+@pytest.mark.parametrize("path", ["/sw.js", "/manifest.webmanifest", "/offline"])
+def test_the_browser_fetching_the_worker_on_its_own_leaves_the_sign_in_fresh(alice, path):
+    """The browser fetches the worker script itself, with the cookies but not always the
+    page's User-Agent (a mismatch trips session protection): these answers never touch
+    the session, so a fresh sign-in stays fresh for the pages that need one."""
+    response = alice.get(path, headers={"User-Agent": "SomeOtherAgent/1.0"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    page = alice.get("/share/new")
+    assert page.status_code == 200, page.headers.get("Location")

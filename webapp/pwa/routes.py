@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -29,7 +29,21 @@ def _revalidate_not_store(response: Response) -> Response:
     return response
 
 
+def render_for_anyone(template: str, **context) -> str:
+    """A template rendered without the context processors: Flask-Login's loads the signed-in
+    user, and these answers are the same for everyone (and must not touch the session)."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
+def sessionless(view):
+    """Marks a view that answers the same to everyone, so the signed-in user is not loaded
+    for it (webapp/auth/sessions.py): the browser fetches these on its own."""
+    view.sessionless = True
+    return view
+
+
 @bp.get("/manifest.webmanifest")
+@sessionless
 def manifest():
     """The web app manifest (name, icons, colours, shortcuts, screenshots)."""
     body = json.dumps(shell.manifest(static_url, url_for), ensure_ascii=False, indent=1)
@@ -37,20 +51,22 @@ def manifest():
 
 
 @bp.get("/sw.js")
+@sessionless
 def service_worker():
     """The service worker, with this version's precache list and cache name."""
     urls = shell.precache_urls(static_url, url_for("pwa.offline"))
-    body = render_template("pwa/sw.js", precache=urls, version=shell.cache_version(urls),
+    body = render_for_anyone("pwa/sw.js", precache=urls, version=shell.cache_version(urls),
                            offline_url=url_for("pwa.offline"))
     return Response(body, mimetype="text/javascript",
                     headers={"Service-Worker-Allowed": "/"})
 
 
 @bp.get("/offline")
+@sessionless
 def offline():
     """The shell the service worker shows when a page can't be reached: the same for
     everyone (it is cached), so it names no one and holds no CSRF token."""
-    return render_template("pwa/offline.html")
+    return render_for_anyone("pwa/offline.html")
 
 
 @bp.get("/csrf-token")
