@@ -10,7 +10,7 @@ FLASK := ONWARD_ENV=development $(BIN)/flask --app webapp
 CHROMIUM ?= /usr/bin/chromium
 HTMX_VERSION ?= 2.0.11
 
-.PHONY: run test install install-test browser migrate lint bench vendor clean
+.PHONY: run test install install-test browser migrate lint bench vendor icons screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,14 @@ lint: install-test
 
 bench: install-test
 	bash scripts/bench.sh
+
+# The PNG icons from static/icons/icon.svg, and the install sheet's screenshots from the
+# demo account, both drawn by the system Chromium; the results are committed.
+icons: install-test browser
+	$(BIN)/python scripts/make_icons.py
+
+screenshots: install-test browser
+	$(BIN)/python scripts/make_screenshots.py
 
 vendor:
 	cd /tmp && npm pack htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz

@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.insights.routes import bp as insights_bp
     from webapp.journal.routes import bp as journal_bp
     from webapp.people.routes import bp as people_bp
+    from webapp.pwa.routes import bp as pwa_bp
     from webapp.reminders.routes import bp as reminders_bp
     from webapp.selfcare.routes import bp as selfcare_bp
     from webapp.share.routes import bp as share_bp
@@ -116,7 +117,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, auth_bp, today_bp, checkins_bp, selfcare_bp, applications_bp, journal_bp,
                week_bp, growth_bp, people_bp, visualize_bp, insights_bp, share_bp, mentor_bp,
-               account_bp, reminders_bp):
+               account_bp, reminders_bp, pwa_bp):
         app.register_blueprint(bp)
 
 

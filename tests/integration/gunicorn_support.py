@@ -101,10 +101,12 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.token = ""
 
-    def request(self, method: str, path: str, form: dict | None = None, htmx: bool = False):
+    def request(self, method: str, path: str, form: dict | None = None, htmx: bool = False,
+                headers: dict | None = None):
         """Send one request on a new connection; returns the response and its body."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                   **(headers or {})}
         body = None
         if form is not None:
             body = urlencode(form, doseq=True)

@@ -4,11 +4,13 @@ from several processes meets no "database is locked" (DB-02)."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -101,3 +103,34 @@ def test_a_burst_of_reads_and_writes_from_several_processes_all_succeed(served):
         totals = sum(pool.map(session, browsers), Counter())
     assert totals == {200: 80, 201: 80}
     assert count_checkins(app, user_id) == 80
+
+
+def test_the_outbox_sent_from_two_places_at_once_stores_each_item_once(served):
+    """A page and the service worker (or two tabs) may send the same offline outbox at the
+    same moment, each as outbox.js does: a fresh token from /csrf-token, then every item
+    with its id in the form and the Idempotency-Key header (OFF-02, OFF-06)."""
+    app, port, email, user_id = served
+    signed_in = Browser(port)
+    signed_in.sign_in(email)
+    made = (datetime.now(UTC) - timedelta(hours=2)).isoformat()  # kept offline a while
+    items = [{"client_uuid": str(uuid.uuid4()), "mood": str(mood)} for mood in (2, 3, 4)]
+
+    def send_outbox(_):
+        sender = Browser(port)
+        sender.cookies = dict(signed_in.cookies)
+        response, body = sender.request("GET", "/csrf-token")
+        assert response.status == 200 and response.getheader("Cache-Control") == "no-store"
+        sender.token = json.loads(body)["token"]
+        statuses = []
+        for item in items:
+            response, _ = sender.request(
+                "POST", "/checkins", {**item, "client_created_at": made},
+                htmx=True, headers={"Idempotency-Key": item["client_uuid"]})
+            statuses.append(response.status)
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(send_outbox, range(8)))
+    assert all(status in (200, 201) for statuses in results for status in statuses), results
+    assert sum(status == 201 for statuses in results for status in statuses) == len(items)
+    assert count_checkins(app, user_id) == len(items)

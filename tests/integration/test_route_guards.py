@@ -64,6 +64,10 @@ ROUTE_CLASSES: dict[str, str] = {
     "static": "public",
     "core.healthz": "public",
     "core.robots": "public",
+    "pwa.manifest": "public",
+    "pwa.service_worker": "public",
+    "pwa.offline": "public",
+    "pwa.csrf_token": "public",
     "auth.register": "public",
     "auth.login": "public",
     "auth.forgot_password": "public",
@@ -168,6 +172,9 @@ ROUTE_CLASSES: dict[str, str] = {
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
+# The service worker and the manifest may be kept but are checked again before use, so a
+# new version shows up on the next load (webapp/pwa); everything else is never stored.
+CACHE_CONTROL = {"pwa.service_worker": "no-cache", "pwa.manifest": "no-cache"}
 REFERRER_POLICY = {"share": "no-referrer"}  # everything else: same-origin (SEC-21, SHR-08)
 
 
@@ -597,7 +604,8 @@ def header_problems(response, *, endpoint: str | None = None) -> list[str]:
     if route_class(endpoint or "") == "share" and "noindex" not in headers.get("X-Robots-Tag", ""):
         problems.append(f"X-Robots-Tag is {headers.get('X-Robots-Tag')!r} (SHR-09)")
     if endpoint != "static":
-        if headers.get("Cache-Control") != "no-store":
+        wanted_cache = CACHE_CONTROL.get(endpoint or "", "no-store")
+        if headers.get("Cache-Control") != wanted_cache:
             problems.append(f"Cache-Control is {headers.get('Cache-Control')!r}")
         if "HX-Request" not in response.vary:
             problems.append(f"Vary is {headers.get('Vary')!r}")

@@ -187,12 +187,22 @@ def live_sessions(user: User) -> list[LoginSession]:
     )
 
 
+def _sessionless() -> bool:
+    """A view marked `sessionless = True` (the service worker script, the manifest, the
+    offline shell) answers the same to everyone, so the signed-in user is not even loaded
+    for it. Browsers fetch the service worker script on their own, not as the page (in
+    tests, with another User-Agent), and loading the user there would trip session
+    protection and mark the page's sign-in as not fresh."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "sessionless", False))
+
+
 def enforce_idle_timeout():
     """A session that was not remembered ends after 30 idle minutes (SEC-12).
 
     The last-seen time rides in the signed session cookie, so reads cost no database write.
     """
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static" or _sessionless() or not current_user.is_authenticated:
         return None
     login = current_user.current_session
     now = int(time.time())

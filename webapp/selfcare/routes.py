@@ -23,10 +23,10 @@ def done(habit_id: int):
     """Mark one of the user's habits done (done=1) or not done (done=0) today."""
     habit = get_owned_or_404(SelfCareHabit, habit_id)
     form = HabitDoneForm()
-    if not form.validate_on_submit() or habit.archived:
+    day = form.day_for(local_today(current_user.timezone))
+    if not form.validate_on_submit() or habit.archived or day is None:
         abort(422, "That habit can't be changed now. Please reload the page.")
-    today = local_today(current_user.timezone)
-    services.set_habit_done(current_user, habit, today, form.is_done)
+    services.set_habit_done(current_user, habit, day, form.is_done)
     if is_htmx():
         return render_template(
             "selfcare/partials/habit_toggle.html", habit=habit, done=form.is_done
