@@ -150,6 +150,13 @@ ROUTE_CLASSES: dict[str, str] = {
     "share.delete_note": "owner",
     "mentor.page": "share",
     "mentor.leave_note": "share",
+    "account.privacy": "public",
+    "account.data": "owner",
+    "account.start_export": "owner",
+    "account.export_status": "owner",
+    "account.download_export": "owner",
+    "account.delete_account": "owner",
+    "account.import_json": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -185,6 +192,8 @@ OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "filename": lambda user: "css/app.css",
     "link_id": lambda user: factories.make_share_link(user).link.id,
     "note_id": lambda user: factories.make_mentor_note(user).id,
+    # An export being built, so the status route answers 200 without a file on disk.
+    "export_id": lambda user: factories.make_export_job(user).id,
     # A share link's token: every card, company names too, so the guards (the query budget
     # above all) see the mentor's page at its fullest.
     "token": lambda user: factories.make_share_link(user, show_company_names=True).token,
@@ -268,6 +277,8 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "share.change_cards": lambda: {"cards": ["week", "mood", "journal"], "show_company_names": "y"},
     "share.renew": lambda: {"days": "180"},
     "mentor.leave_note": lambda: {"body": "written by someone else", "author_name": "Mallory"},
+    "account.start_export": lambda: {"kind": "json"},
+    "account.delete_account": lambda: {"confirm": "delete"},
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -49,3 +50,29 @@ class ChangePasswordForm(FlaskForm):
         problem = password_problem(field.data or "", personal=self._personal)
         if problem:
             raise ValidationError(problem)
+
+
+class ExportForm(FlaskForm):
+    kind = SelectField(
+        "What kind of file",
+        choices=options({"json": "One JSON file (to move to another app, or back here)",
+                         "csv": "A zip of spreadsheets (CSV, one per kind of thing)"}),
+        default="json",
+        validators=[InputRequired()],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    confirm = StringField(
+        'Type "delete" (or your email) to confirm',
+        validators=[InputRequired('Type "delete" to confirm.'), Length(max=254)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Your Onward export (.json)",
+        validators=[FileRequired("Choose the .json file to bring in.")],
+        render_kw={"accept": ".json,application/json"},
+    )

@@ -4,6 +4,7 @@
 from webapp.models import fulltext  # noqa: F401
 from webapp.models.base import Base, UTCDateTime, now_utc
 from webapp.models.checkin import CheckinEmotion, DeletedCheckin, MoodCheckin
+from webapp.models.data import DataExport, ImportedRow
 from webapp.models.progress import (
     Activity,
     Contact,
@@ -40,6 +41,8 @@ __all__ = [
     "application_skills",
     "Base",
     "CheckinEmotion",
+    "DataExport",
+    "ImportedRow",
     "DeletedCheckin",
     "LoginFailure",
     "LoginSession",
