@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 from flask import Flask
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from tests import factories
 from tests.conftest import BrowserLikeClient, sign_in

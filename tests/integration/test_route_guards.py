@@ -157,6 +157,8 @@ ROUTE_CLASSES: dict[str, str] = {
     "account.download_export": "owner",
     "account.delete_account": "owner",
     "account.import_json": "owner",
+    "account.import_daylio": "owner",
+    "account.daylio_preview": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users

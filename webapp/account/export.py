@@ -307,32 +307,33 @@ def csv_value(value: Any) -> Any:
 
 
 def purge_expired() -> int:
-    """Delete expired exports and their files, builds that died, and files no job names.
-    Returns how many jobs went. Commits."""
+    """Delete expired exports and their files, builds that died, and day-old files no job
+    names. Returns how many jobs went. Commits."""
     now = now_utc()
     gone = list(db.session.scalars(select(DataExport).where(or_(
         DataExport.expires_at <= now,
         and_(DataExport.status.in_(("queued", "running")),
              DataExport.created_at <= now - STALE_AFTER),
     ))))
+    folder = export_dir()
     for job in gone:
+        if job.file_name:
+            (folder / job.file_name).unlink(missing_ok=True)
         db.session.delete(job)
     db.session.commit()
     known = set(db.session.scalars(select(DataExport.file_name).where(
         DataExport.file_name.is_not(None))))
-    folder = export_dir()
     for path in folder.iterdir():
-        # A .part file may be a build in progress: left alone unless it's old.
-        if path.name.endswith(".part"):
-            age = now.timestamp() - path.stat().st_mtime
-            if age > STALE_AFTER.total_seconds():
-                path.unlink(missing_ok=True)
-        elif path.is_file() and path.name not in known:
+        # Files no job names (a build cut off, a Daylio upload never confirmed) go once
+        # they are a day old: until then one may still be in use.
+        age = now.timestamp() - path.stat().st_mtime
+        if path.is_file() and path.name not in known and age > KEEP_FOR.total_seconds():
             path.unlink(missing_ok=True)
     return len(gone)
 
 
 def delete_files_of(user_id: int) -> None:
-    """Remove every export file of a user (account deletion), finished or not."""
+    """Remove every file of a user here (account deletion): exports finished or not, and
+    uploads waiting for their preview to be confirmed."""
     for path in export_dir().glob(f"{user_id}-*"):
         path.unlink(missing_ok=True)

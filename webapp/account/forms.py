@@ -76,3 +76,29 @@ class ImportForm(FlaskForm):
         validators=[FileRequired("Choose the .json file to bring in.")],
         render_kw={"accept": ".json,application/json"},
     )
+
+
+class DaylioUploadForm(FlaskForm):
+    file = FileField(
+        "Your Daylio export (.csv)",
+        validators=[FileRequired("Choose the .csv file Daylio made.")],
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+MOOD_LEVELS = {5: "5, great (like rad)", 4: "4, good", 3: "3, okay (like meh)", 2: "2, low",
+               1: "1, very low (like awful)"}
+
+
+def daylio_confirm_form(custom_moods: list[str]) -> FlaskForm:
+    """The preview's confirm button, with a 1-5 choice for each of the file's own moods."""
+
+    class DaylioConfirmForm(FlaskForm):
+        def chosen(self) -> dict[str, int]:
+            return {mood: int(self[f"mood_{n}"].data) for n, mood in enumerate(custom_moods)}
+
+    for n, mood in enumerate(custom_moods):
+        setattr(DaylioConfirmForm, f"mood_{n}", SelectField(
+            f'How does "{mood}" feel?', choices=options(MOOD_LEVELS), default="3",
+            validators=[InputRequired()]))
+    return DaylioConfirmForm()

@@ -10,18 +10,21 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_login import current_user, fresh_login_required, login_required
 
-from webapp.account import deletion, export, importing, services
+from webapp.account import daylio, deletion, export, importing, services
 from webapp.account.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    DaylioUploadForm,
     DeleteAccountForm,
     ExportForm,
     ImportForm,
     ProfileForm,
+    daylio_confirm_form,
 )
 from webapp.audit import security_event
 from webapp.auth import notices
@@ -37,7 +40,7 @@ from webapp.rendering import render_form, render_page
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 # Uploads of a whole export may be larger than the app's 1 MiB for everything else.
-LARGE_UPLOADS = frozenset({"account.import_json"})
+LARGE_UPLOADS = frozenset({"account.import_json", "account.import_daylio"})
 
 
 @bp.record_once
@@ -233,3 +236,40 @@ def import_json():
                   "already had stayed as they were.", "success")
             return redirect(url_for("account.data"), code=303)
     return render_form("account/import.html", form)
+
+
+@bp.route("/data/daylio", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20/hour", methods=["POST"])
+def import_daylio():
+    """Upload a Daylio CSV; it is checked and kept for the preview, nothing written yet."""
+    form = DaylioUploadForm()
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            daylio.read(raw)
+        except daylio.DaylioRejected as rejected:
+            form.file.errors = [*form.file.errors, *rejected.shown()]
+        else:
+            daylio.drop_stash(current_user, session.get("daylio_upload"))
+            session["daylio_upload"] = daylio.stash(current_user, raw)
+            return redirect(url_for("account.daylio_preview"), code=303)
+    return render_form("account/daylio.html", form)
+
+
+@bp.route("/data/daylio/preview", methods=["GET", "POST"])
+@login_required
+def daylio_preview():
+    """What the Daylio file would add; confirming writes it all at once."""
+    rows = daylio.stashed_rows(current_user, session.get("daylio_upload"))
+    if rows is None:
+        flash("Choose your Daylio file to see what it would add.", "info")
+        return redirect(url_for("account.import_daylio"), code=303)
+    form = daylio_confirm_form(daylio.custom_moods(rows))
+    if form.validate_on_submit():
+        added, days = daylio.import_rows(current_user, rows, form.chosen())
+        daylio.drop_stash(current_user, session.pop("daylio_upload", None))
+        flash(f"Added {added} check-ins and {days} self-care days from Daylio.", "success")
+        return redirect(url_for("account.data"), code=303)
+    return render_form("account/daylio_preview.html", form,
+                       plan=daylio.preview(current_user, rows))
