@@ -195,7 +195,7 @@ def download_export(export_id: int):
     try:
         path, name = export.download(current_user, job)
     except export.ExportUnavailable:
-        abort(410, "That file has expired. Make a new one whenever you like.")
+        abort(410, "That file isn't here any more. Make a new one whenever you like.")
     response = send_file(path, as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
