@@ -15,6 +15,7 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+import jsonschema
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -382,3 +383,29 @@ def test_the_password_is_asked_again_then_the_export_starts(app, alice_id, alice
     not_fresh(alice)
     alice.post("/auth/reauth?next=/account/data", data={"password": PASSWORD})
     assert alice.post("/account/data/export", data={"kind": "json"}).status_code == 303
+
+
+# --- The machine-readable schema ------------------------------------------------------------
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "export-schema.json"
+
+
+def test_the_schema_file_is_the_one_the_code_describes(app):
+    with app.app_context():
+        expected = export.json_schema()
+    assert json.loads(SCHEMA_FILE.read_text()) == expected, (
+        "docs/export-schema.json is out of date: write export.json_schema() to it "
+        "(see docs/export-format.md), and bump FORMAT_VERSION if a reader would break")
+
+
+def test_an_export_validates_against_the_schema(app, alice_id, alice):
+    seed(app, alice_id)
+    data = json.loads(download(alice, make_export(app, alice)).get_data())
+    schema = json.loads(SCHEMA_FILE.read_text())
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                for e in validator.iter_errors(data)]
+    assert not problems, problems[:10]
+    data["tables"]["mood_checkins"][0]["mood"] = "four"
+    assert list(validator.iter_errors(data)), "the schema must catch a wrong type"

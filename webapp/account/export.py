@@ -28,13 +28,25 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    and_,
+    func,
+    or_,
+    select,
+)
 
 from webapp.account.tables import rows_of, user_tables
 from webapp.clock import now_utc
 from webapp.config import INSTANCE
 from webapp.extensions import db
-from webapp.models import DataExport, User
+from webapp.models import DataExport, User, UTCDateTime
 
 logger = logging.getLogger("onward.export")
 
@@ -315,6 +327,67 @@ def csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return plain(value)
+
+
+# --- The format, machine-readable ----------------------------------------------------------
+
+
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the export file, from the same metadata the export
+    walks; docs/export-schema.json is this, written out (a test keeps the two equal)."""
+    tables = {table.name: {"type": "array", "items": row_schema(table)}
+              for table in exported_tables()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://onward.invalid/export-format/v{FORMAT_VERSION}.json",
+        "title": f"Onward export, version {FORMAT_VERSION}",
+        "description": "Every row one account owns. See docs/export-format.md.",
+        "type": "object",
+        "required": ["format", "version", "exported_at", "origin", "tables"],
+        "properties": {
+            "format": {"const": FORMAT},
+            "version": {"const": FORMAT_VERSION},
+            "exported_at": {"type": "string", "format": "date-time"},
+            "origin": {"type": "string", "maxLength": 40},
+            "tables": {"type": "object", "properties": tables, "required": list(tables),
+                       "additionalProperties": False},
+        },
+        "additionalProperties": False,
+    }
+
+
+def row_schema(table: Table) -> dict[str, Any]:
+    columns = exported_columns(table)
+    return {
+        "type": "object",
+        "properties": {name: column_schema(table.c[name]) for name in columns},
+        "required": columns,
+        "additionalProperties": False,
+    }
+
+
+def column_schema(column) -> dict[str, Any]:
+    kind = column.type
+    if isinstance(kind, UTCDateTime | DateTime):
+        schema: dict[str, Any] = {"type": "string", "format": "date-time"}
+    elif isinstance(kind, Date):
+        schema = {"type": "string", "format": "date"}
+    elif isinstance(kind, Boolean):
+        schema = {"type": "boolean"}
+    elif isinstance(kind, Integer):
+        schema = {"type": "integer"}
+    elif isinstance(kind, JSON):
+        schema = {"type": ["array", "object"]}
+    elif isinstance(kind, String):
+        schema = {"type": "string"}
+        if kind.length is not None:
+            schema["maxLength"] = kind.length
+    else:  # a type added later: described loosely rather than wrongly
+        schema = {}
+    if column.nullable and "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema["type"] = [*types, "null"]
+    return schema
 
 
 # --- Housekeeping ---------------------------------------------------------------------------
