@@ -375,6 +375,7 @@ def test_the_privacy_page_is_public_and_makes_no_end_to_end_claim(client):
 
 def test_sign_up_and_more_link_to_privacy_and_your_data(client, alice):
     assert "/account/privacy" in client.get("/auth/register").get_data(as_text=True)
+    assert "/account/privacy" in client.get("/auth/login").get_data(as_text=True)
     more = alice.get("/account").get_data(as_text=True)
     assert "/account/privacy" in more and "/account/data" in more
 
