@@ -21,6 +21,7 @@ from webapp.models import (
     Activity,
     Application,
     Contact,
+    DataExport,
     JournalEntry,
     LoginFailure,
     MentorNote,
@@ -488,3 +489,62 @@ def make_push_subscription(user: User, endpoint: str, *, p256dh: str, auth: str,
         login_session_id=login_session_id, device="Test browser",
     )
     return db.session.query(PushSubscription).filter_by(endpoint=endpoint).one()
+# --- Own your data: a row in every table a user can own -----------------------------------
+
+
+def seed_every_table(user: User) -> dict[str, int]:
+    """At least one row of `user` in every table that holds a user's rows, each holding the
+    canary where it has text: check-ins with emotions, a deleted check-in, self-care,
+    applications with stage changes and feedback skills, a reflection with its thought
+    record, goals, activities, reviews, questions with an attempt, contacts, a share link
+    with a view and a note, my why, a visualization, a reset link and an export. (Signing
+    in adds the login session.) Returns {table: rows} from `tables.user_tables()`."""
+    from sqlalchemy import func, select
+
+    from webapp.account import export
+    from webapp.account.tables import rows_of, user_tables
+    from webapp.models import ImportedRow
+    from webapp.share.visitors import Visit
+
+    make_checkin(user, 4, energy=3, emotions=("hopeful", "calm"), note=f"{CANARY} check-in")
+    checkins.delete_checkin(make_checkin(user, 2))
+    mark_done(user, make_habit(user))
+    application = make_application(user, notes=f"{CANARY} notes")
+    move(user, application, "screening")
+    skill = make_skill(user)
+    make_feedback_application(user, skill)
+    db.session.add(ImportedRow(user_id=user.id, table_name="skills", source="seed:1",
+                               row_id=skill.id))
+    make_reflection(user)
+    make_goal(user)
+    make_activity(user, "networking", note=f"{CANARY} coffee")
+    make_review(user, went_well=f"{CANARY} went well")
+    practise(user, make_question(user), 4)
+    make_contact(user)
+    link = make_share_link(user)
+    share.open_link(link.token, visit=Visit(device_class="phone", ip_prefix="192.0.2.0/24"))
+    make_mentor_note(user, link.link)
+    set_my_why(user)
+    make_visualization(user)
+    auth_services.create_password_reset(user.email)
+    export.start_export(user, "json")
+    return {
+        table.name: db.session.scalar(
+            select(func.count()).select_from(table).where(rows_of(table, user.id))) or 0
+        for table in user_tables()
+    }
+
+
+def make_export_job(user: User, *, status: str = "ready") -> DataExport:
+    """An export of `user`'s data: built for real (its file on disk) when "ready", else one
+    still being built, with no file yet."""
+    from webapp.account import export
+    from webapp.clock import now_utc
+
+    if status == "ready":
+        return export.start_export(user, "json")
+    job = DataExport(user_id=user.id, kind="json", status=status, rows_done=1, rows_total=4,
+                     expires_at=now_utc() + timedelta(days=1))
+    db.session.add(job)
+    db.session.commit()
+    return job

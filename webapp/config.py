@@ -85,6 +85,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Where data exports are written while they wait a day to be downloaded (PRV-03).
+    EXPORT_DIR = os.environ.get("ONWARD_EXPORT_DIR") or str(INSTANCE / "exports")
 
     # Sessions (TRUST.md FLK-01, SEC-12, SEC-13). The __Host- names need HTTPS, so the
     # development config below uses plain names over http://127.0.0.1.
@@ -212,6 +214,8 @@ class TestConfig(DevConfig):
     )
     MAIL_BACKEND = "memory"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Never instance/exports: one folder per test process (tests may give their own).
+    EXPORT_DIR = tempfile.mkdtemp(prefix="onward-exports-")
     # The ASVS floor itself (t=2, 19 MiB, p=1): still a real argon2id hash, ten times faster.
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_KIB = 19 * 1024

@@ -5,6 +5,7 @@ queue the app factory its tasks run in (ONWARD_ENV picks the config).
 """
 
 from webapp import create_app, mail, tasks
+from webapp.account import tasks as account_tasks
 from webapp.auth import tasks as auth_tasks
 from webapp.reminders import tasks as reminder_tasks
 from webapp.share import tasks as share_tasks
@@ -12,4 +13,4 @@ from webapp.share import tasks as share_tasks
 tasks.use_app_factory(create_app)
 huey = tasks.huey
 
-__all__ = ["auth_tasks", "huey", "mail", "reminder_tasks", "share_tasks"]
+__all__ = ["account_tasks", "auth_tasks", "huey", "mail", "reminder_tasks", "share_tasks"]

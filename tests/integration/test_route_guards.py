@@ -169,6 +169,15 @@ ROUTE_CLASSES: dict[str, str] = {
     "account.rename_passkey": "owner",
     "account.remove_passkey": "owner",
     "account.remove_password": "owner",
+    "account.privacy": "public",
+    "account.data": "owner",
+    "account.start_export": "owner",
+    "account.export_status": "owner",
+    "account.download_export": "owner",
+    "account.delete_account": "owner",
+    "account.import_json": "owner",
+    "account.import_daylio": "owner",
+    "account.daylio_preview": "owner",
 }
 CLASSES = {"public", "owner", "share", "admin"}
 OPEN_CLASSES = {"public", "share"}  # answer anonymous users
@@ -207,6 +216,8 @@ OBJECT_ID_FACTORIES: dict[str, Callable[[User], int | str]] = {
     "filename": lambda user: "css/app.css",
     "link_id": lambda user: factories.make_share_link(user).link.id,
     "note_id": lambda user: factories.make_mentor_note(user).id,
+    # An export being built, so the status route answers 200 without a file on disk.
+    "export_id": lambda user: factories.make_export_job(user).id,
     # A share link's token: every card, company names too, so the guards (the query budget
     # above all) see the mentor's page at its fullest.
     "token": lambda user: factories.make_share_link(user, show_company_names=True).token,
@@ -293,6 +304,8 @@ WOULD_WRITE: dict[str, Callable[[], dict]] = {
     "mentor.leave_note": lambda: {"body": "written by someone else", "author_name": "Mallory"},
     "account.rename_passkey": lambda: {"name": "Renamed by someone else"},
     "reminders.settings": lambda: {"on": "y", "at": "07:15", "days": ["0", "6"]},
+    "account.start_export": lambda: {"kind": "json"},
+    "account.delete_account": lambda: {"confirm": "delete"},
 }
 
 

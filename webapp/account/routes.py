@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user, fresh_login_required, login_fresh, login_required
 
-from webapp.account import services
+from webapp.account import daylio, deletion, export, importing, services
 from webapp.account.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    DaylioUploadForm,
+    DeleteAccountForm,
+    ExportForm,
+    ImportForm,
     PasskeyNameForm,
     ProfileForm,
+    daylio_confirm_form,
 )
 from webapp.audit import security_event
 from webapp.auth import notices, passkeys
@@ -23,14 +39,34 @@ from webapp.auth.passkey_web import (
     require_relying_party,
     take_challenge,
 )
-from webapp.auth.sessions import describe_device, live_sessions, sign_out_other_devices
+from webapp.auth.sessions import (
+    describe_device,
+    end_session,
+    live_sessions,
+    sign_out_other_devices,
+)
 from webapp.extensions import limiter
 from webapp.forms import ConfirmForm
-from webapp.models import Passkey
+from webapp.models import DataExport, Passkey
 from webapp.ownership import get_owned_or_404
-from webapp.rendering import render_form
+from webapp.rendering import render_form, render_page
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+# Uploads of a whole export may be larger than the app's 1 MiB for everything else.
+LARGE_UPLOADS = frozenset({"account.import_json", "account.import_daylio"})
+
+
+@bp.record_once
+def _allow_large_imports(state) -> None:
+    """Raise the upload limit for the import routes only. First among the app's
+    before-request hooks: the CSRF check reads the form, and with it the body."""
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _import_limit)
+
+
+def _import_limit() -> None:
+    if request.endpoint in LARGE_UPLOADS:
+        request.max_content_length = importing.IMPORT_LIMIT
 
 
 @bp.get("")
@@ -230,3 +266,130 @@ def remove_password():
               "success")
         return redirect(url_for("account.passkeys_page"), code=303)
     return render_template("account/password_remove.html", form=form)
+
+
+# --- Own your data (PRV-02..04) -------------------------------------------------------------
+
+
+@bp.get("/privacy")
+def privacy():
+    """What we keep, where, who can read it, and how to take it or delete it. Public."""
+    return render_template("account/privacy.html")
+
+
+@bp.get("/data")
+@login_required
+def data():
+    """Your data: export it, bring it in, or delete the account."""
+    return render_template("account/data.html", form=ExportForm(),
+                           job=export.latest_export(current_user))
+
+
+@bp.post("/data/export")
+@fresh_login_required
+@limiter.limit("5/hour")
+def start_export():
+    """Queue an export; the page then shows its progress."""
+    form = ExportForm()
+    if not form.validate_on_submit():
+        return render_form("account/data.html", form, job=export.latest_export(current_user))
+    export.start_export(current_user, form.kind.data)
+    flash("We're putting your file together. It's yours to download for a day.", "success")
+    return redirect(url_for("account.data"), code=303)
+
+
+@bp.get("/data/exports/<id:export_id>")
+@login_required
+def export_status(export_id: int):
+    """One export's progress: the fragment the page polls while it is built."""
+    job = get_owned_or_404(DataExport, export_id)
+    return render_page("account/data.html", fragment="account/partials/export_status.html",
+                       job=job, form=ExportForm())
+
+
+@bp.get("/data/exports/<id:export_id>/download")
+@fresh_login_required
+def download_export(export_id: int):
+    """The export file, for its owner only, never cached (PRV-03)."""
+    job = get_owned_or_404(DataExport, export_id)
+    try:
+        path, name = export.download(current_user, job)
+    except export.ExportUnavailable:
+        abort(410, "That file isn't here any more. Make a new one whenever you like.")
+    response = send_file(path, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@fresh_login_required
+@limiter.limit("10/hour", methods=["POST"])
+def delete_account():
+    """Delete the account and everything in it, after a typed confirmation (PRV-04)."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if deletion.confirmation_matches(current_user, form.confirm.data):
+            user = current_user._get_current_object()  # type: ignore[attr-defined]
+            user_id = user.id
+            end_session()  # this device first: the account's rows follow at once
+            deletion.delete_account(user)
+            security_event("account_deleted", user_id=user_id)
+            flash("Your account and everything in it are deleted. Take good care.", "success")
+            return redirect(url_for("auth.login"), code=303)
+        form.confirm.errors.append('That doesn\'t match. Type "delete" to confirm.')
+    return render_form("account/delete.html", form)
+
+
+@bp.route("/data/import", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20/hour", methods=["POST"])
+def import_json():
+    """Bring in an Onward export: everything, or nothing and the reasons why."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            result = importing.import_file(current_user, form.file.data.read())
+        except importing.ImportRejected as rejected:
+            form.file.errors = [*form.file.errors, *rejected.shown()]
+        else:
+            flash(f"Brought in {result.total_added} new things; {result.matched} you "
+                  "already had stayed as they were.", "success")
+            return redirect(url_for("account.data"), code=303)
+    return render_form("account/import.html", form)
+
+
+@bp.route("/data/daylio", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20/hour", methods=["POST"])
+def import_daylio():
+    """Upload a Daylio CSV; it is checked and kept for the preview, nothing written yet."""
+    form = DaylioUploadForm()
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            daylio.read(raw)
+        except daylio.DaylioRejected as rejected:
+            form.file.errors = [*form.file.errors, *rejected.shown()]
+        else:
+            daylio.drop_stash(current_user, session.get("daylio_upload"))
+            session["daylio_upload"] = daylio.stash(current_user, raw)
+            return redirect(url_for("account.daylio_preview"), code=303)
+    return render_form("account/daylio.html", form)
+
+
+@bp.route("/data/daylio/preview", methods=["GET", "POST"])
+@login_required
+def daylio_preview():
+    """What the Daylio file would add; confirming writes it all at once."""
+    rows = daylio.stashed_rows(current_user, session.get("daylio_upload"))
+    if rows is None:
+        flash("Choose your Daylio file to see what it would add.", "info")
+        return redirect(url_for("account.import_daylio"), code=303)
+    form = daylio_confirm_form(daylio.custom_moods(rows))
+    if form.validate_on_submit():
+        added, days = daylio.import_rows(current_user, rows, form.chosen())
+        daylio.drop_stash(current_user, session.pop("daylio_upload", None))
+        flash(f"Added {added} check-ins and {days} self-care days from Daylio.", "success")
+        return redirect(url_for("account.data"), code=303)
+    return render_form("account/daylio_preview.html", form,
+                       plan=daylio.preview(current_user, rows))

@@ -4,6 +4,7 @@
 from webapp.models import fulltext  # noqa: F401
 from webapp.models.base import Base, UTCDateTime, now_utc
 from webapp.models.checkin import CheckinEmotion, DeletedCheckin, MoodCheckin
+from webapp.models.data import DataExport, ImportedRow
 from webapp.models.passkey import Passkey
 from webapp.models.progress import (
     Activity,
@@ -42,6 +43,8 @@ __all__ = [
     "application_skills",
     "Base",
     "CheckinEmotion",
+    "DataExport",
+    "ImportedRow",
     "DeletedCheckin",
     "LoginFailure",
     "LoginSession",
