@@ -489,6 +489,8 @@ def make_push_subscription(user: User, endpoint: str, *, p256dh: str, auth: str,
         login_session_id=login_session_id, device="Test browser",
     )
     return db.session.query(PushSubscription).filter_by(endpoint=endpoint).one()
+
+
 # --- Own your data: a row in every table a user can own -----------------------------------
 
 
@@ -497,13 +499,14 @@ def seed_every_table(user: User) -> dict[str, int]:
     canary where it has text: check-ins with emotions, a deleted check-in, self-care,
     applications with stage changes and feedback skills, a reflection with its thought
     record, goals, activities, reviews, questions with an attempt, contacts, a share link
-    with a view and a note, my why, a visualization, a reset link and an export. (Signing
-    in adds the login session.) Returns {table: rows} from `tables.user_tables()`."""
+    with a view and a note, my why, a visualization, a reset link, an export, a passkey, a
+    reminder with a browser's subscription and a day's claim. (Signing in adds the login
+    session.) Returns {table: rows} from `tables.user_tables()`."""
     from sqlalchemy import func, select
 
     from webapp.account import export
     from webapp.account.tables import rows_of, user_tables
-    from webapp.models import ImportedRow
+    from webapp.models import ImportedRow, ReminderSend
     from webapp.share.visitors import Visit
 
     make_checkin(user, 4, energy=3, emotions=("hopeful", "calm"), note=f"{CANARY} check-in")
@@ -528,6 +531,12 @@ def seed_every_table(user: User) -> dict[str, int]:
     make_visualization(user)
     auth_services.create_password_reset(user.email)
     export.start_export(user, "json")
+    make_passkey(user)
+    set_reminder(user)
+    make_push_subscription(user, f"https://push.example.test/seed-{user.id}", p256dh="seed-key",
+                           auth="seed-auth")
+    db.session.add(ReminderSend(user_id=user.id, local_date=date(2026, 3, 2), outcome="sent"))
+    db.session.commit()
     return {
         table.name: db.session.scalar(
             select(func.count()).select_from(table).where(rows_of(table, user.id))) or 0

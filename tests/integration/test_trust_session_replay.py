@@ -68,6 +68,10 @@ def remove_a_passkey(app: Flask, this: BrowserLikeClient) -> None:
     assert this.post(f"/account/passkeys/{passkey_id}/remove").status_code == 303
 
 
+def delete_the_account(app: Flask, this: BrowserLikeClient) -> None:
+    assert this.post("/account/delete", data={"confirm": "delete"}).status_code == 303
+
+
 @dataclass(frozen=True)
 class Event:
     name: str
@@ -81,6 +85,7 @@ EVENTS = [
     Event("reset the password", reset_password, frozenset({THIS, OTHER})),
     Event("sign out other devices", sign_out_other_devices, frozenset({OTHER})),
     Event("remove a passkey", remove_a_passkey, frozenset({OTHER})),
+    Event("delete the account", delete_the_account, frozenset({THIS, OTHER})),
 ]
 
 

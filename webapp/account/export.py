@@ -83,6 +83,7 @@ EXPORTED: dict[str, frozenset[str]] = {
     "mentor_notes": frozenset(),
     "my_whys": frozenset(),
     "visualization_sessions": frozenset(),
+    "reminder_sends": frozenset(),
 }
 # User tables left out of the export, and why (docs/export-format.md says the same).
 NOT_EXPORTED: dict[str, str] = {
@@ -90,6 +91,9 @@ NOT_EXPORTED: dict[str, str] = {
     "password_resets": "one-time reset links: token hashes",
     "data_exports": "the export jobs themselves",
     "imported_rows": "bookkeeping of imports: which row a file's row became",
+    "passkeys": "sign-in keys that belong to this site and your devices; useless anywhere else",
+    "push_subscriptions": "a browser's address at its push service, for reminders; it belongs "
+                          "to that browser",
 }
 # A column whose name looks like a secret is never exported, on any table, unless it is named
 # here as harmless: a column added later (a push subscription's auth key, a passkey's
