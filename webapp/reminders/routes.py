@@ -69,7 +69,7 @@ def send_test():
     """Send a test reminder to the user's devices, through the job queue."""
     if ConfirmForm().validate_on_submit():
         if services.device_count(current_user):
-            tasks.send_test_reminder(current_user.id)
+            tasks.send_test_reminder(user_id=current_user.id)
             flash("A test reminder is on its way. It can take a moment to arrive.", "success")
         else:
             flash("None of your devices has reminders turned on yet. Turn them on here "

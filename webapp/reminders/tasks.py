@@ -34,7 +34,7 @@ def forget_old_reminder_claims() -> None:
 
 @huey.task()
 @in_app_context
-def send_test_reminder(user_id: int) -> None:
+def send_test_reminder(*, user_id: int) -> None:
     """The settings page's "Send a test reminder": to every browser of the user."""
     user = db.session.get(User, user_id)
     if user is not None:  # the account may be gone by the time the task runs
