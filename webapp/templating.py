@@ -45,8 +45,9 @@ def nav_section() -> str:
 
 
 def init_app(app: Flask) -> None:
+    # static_files.init_app has put its resolved-at-start lookup here already.
+    app.jinja_env.globals.setdefault("static_url", static_url)
     app.jinja_env.globals.update(
-        static_url=static_url,
         nav_items=nav_items,
         nav_section=nav_section,
     )

@@ -192,7 +192,7 @@ def enforce_idle_timeout():
 
     The last-seen time rides in the signed session cookie, so reads cost no database write.
     """
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if not current_user.is_authenticated:
         return None
     login = current_user.current_session
     now = int(time.time())
