@@ -64,7 +64,6 @@ ENDPOINTS = sorted({rule.endpoint for rule in RULES})
 # sent to sign in, and another user's object is a 404.  share: a mentor's capability link
 # (SHR), read-only and `Referrer-Policy: no-referrer`.  admin: operators only.
 ROUTE_CLASSES: dict[str, str] = {
-    "static": "public",
     "core.healthz": "public",
     "core.robots": "public",
     "auth.register": "public",

@@ -23,7 +23,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @login_required
 def more():
     """The menu behind "More" in the bottom bar."""
-    return render_template("account/more.html", confirm=ConfirmForm())
+    return render_template("account/more.html")
 
 
 @bp.route("/profile", methods=["GET", "POST"])
