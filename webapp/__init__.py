@@ -18,7 +18,7 @@ def create_app(config: str | type[Config] | Mapping | None = None) -> Flask:
     Config class, or a mapping of overrides on top of the environment's config."""
     app = Flask(
         __name__,
-        static_folder=str(ROOT / "static"),
+        static_folder=None,  # WhiteNoise serves static/ (webapp/static_files.py)
         template_folder=str(ROOT / "templates"),
         instance_path=str(ROOT / "instance"),
     )
@@ -124,9 +124,9 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from webapp import errors, rendering, security, static_files, templating
 
-    # after_request hooks run last-registered first: flashes join htmx fragments, static
-    # files are compressed, then headers are added (and Flask-Compress, registered with the
-    # extensions, compresses HTML last of all).
+    # after_request hooks run last-registered first: flashes join htmx fragments, then
+    # headers are added (and Flask-Compress, registered with the extensions, compresses
+    # HTML last of all). Static files never get here: WhiteNoise answers them in front.
     security.init_app(app)
     static_files.init_app(app)
     rendering.init_app(app)

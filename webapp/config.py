@@ -176,6 +176,8 @@ class Config:
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
     PREFERRED_URL_SCHEME = "https"
 
+    # The one list of types sent compressed: Flask-Compress uses it for pages, and the static
+    # build (webapp/static_files.py) for the .br/.gz copies WhiteNoise serves.
     COMPRESS_MIMETYPES = [
         "text/html",
         "text/css",
@@ -187,6 +189,12 @@ class Config:
     ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_MIN_SIZE = 500
+    # Where the fingerprinted and compressed copies of static/ are built at start, one
+    # folder per content (webapp/static_files.py). Must be writable by the app.
+    STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR") or str(INSTANCE / "static")
+    # On: serve static/ as it is, looked up on each request and never fingerprinted, so
+    # edits to CSS and JS show without a restart (development only).
+    STATIC_AUTOREFRESH = _env_bool("STATIC_AUTOREFRESH", False)
 
 
 class DevConfig(Config):
@@ -204,6 +212,7 @@ class DevConfig(Config):
     # http://localhost:5000 works for passkeys (browsers treat localhost as secure); an IP
     # address such as 127.0.0.1 never does.
     WEBAUTHN_FROM_REQUEST = True
+    STATIC_AUTOREFRESH = _env_bool("STATIC_AUTOREFRESH", True)
 
 
 class TestConfig(DevConfig):
@@ -216,6 +225,7 @@ class TestConfig(DevConfig):
     RATELIMIT_STORAGE_URI = "memory://"
     # Never instance/exports: one folder per test process (tests may give their own).
     EXPORT_DIR = tempfile.mkdtemp(prefix="onward-exports-")
+    STATIC_AUTOREFRESH = False  # tests see the fingerprinted build, as production does
     # The ASVS floor itself (t=2, 19 MiB, p=1): still a real argon2id hash, ten times faster.
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_KIB = 19 * 1024

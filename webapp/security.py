@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
-
-from webapp.static_files import static_version
+from flask import Flask, Response, g
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -26,6 +24,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The headers every answer carries, static files too (WhiteNoise adds them to those).
+STATIC_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def init_app(app: Flask) -> None:
@@ -38,22 +46,14 @@ def assign_request_id() -> None:
 
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    headers.setdefault("Referrer-Policy", "same-origin")
+    referrer = headers.get("Referrer-Policy")  # a view may have chosen its own
+    headers.update(STATIC_HEADERS)
+    if referrer:
+        headers["Referrer-Policy"] = referrer
     if "request_id" in g:
         headers["X-Request-ID"] = g.request_id
-    if request.endpoint == "static" and response.status_code in (200, 304):
-        # Only a URL carrying the file's current fingerprint may be kept forever; an old
-        # or missing fingerprint is revalidated.
-        filename = (request.view_args or {}).get("filename", "")
-        fingerprinted = request.args.get("v") == static_version(filename)
-        headers["Cache-Control"] = IMMUTABLE if fingerprinted else "no-cache"
-    else:
-        headers["Cache-Control"] = "no-store"
-        response.vary.add("HX-Request")
+    # Static files never reach Flask (WhiteNoise answers them), so everything here is a
+    # page, a fragment or an error: never stored.
+    headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
     return response

@@ -31,12 +31,28 @@ NAV_ITEMS = (
     NavItem("account.more", "More", "menu", "account"),
 )
 # Pages of these blueprints light up "More".
+NAV_EXTENSION = "onward_nav"
 MORE_SECTIONS = {"account", "checkins", "selfcare", "week", "growth", "people", "share",
                  "visualize"}
 
 
-def nav_items() -> list[NavItem]:
-    return [item for item in NAV_ITEMS if item.endpoint in current_app.view_functions]
+@dataclass(frozen=True)
+class NavLink:
+    href: str
+    label: str
+    icon: str
+    section: str
+
+
+def resolve_nav(app: Flask) -> tuple[NavLink, ...]:
+    """The bar's links, built once at start rather than by url_for on every page."""
+    urls = app.url_map.bind("localhost", script_name=app.config["APPLICATION_ROOT"])
+    return tuple(NavLink(urls.build(item.endpoint), item.label, item.icon, item.section)
+                 for item in NAV_ITEMS if item.endpoint in app.view_functions)
+
+
+def nav_items() -> tuple[NavLink, ...]:
+    return current_app.extensions[NAV_EXTENSION]
 
 
 def nav_section() -> str:
@@ -45,8 +61,10 @@ def nav_section() -> str:
 
 
 def init_app(app: Flask) -> None:
+    # static_files.init_app has put its resolved-at-start lookup here already.
+    app.jinja_env.globals.setdefault("static_url", static_url)
+    app.extensions[NAV_EXTENSION] = resolve_nav(app)
     app.jinja_env.globals.update(
-        static_url=static_url,
         nav_items=nav_items,
         nav_section=nav_section,
     )

@@ -9,9 +9,9 @@ tests say so when either is missing.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -42,17 +42,20 @@ from tests.integration.guards_support import (
     write_methods_of,
 )
 from webapp import create_app
-from webapp.config import TestConfig
+from webapp.config import ROOT, TestConfig
 from webapp.errors import CSRF_MESSAGE
 from webapp.extensions import db
 from webapp.models import User
 from webapp.security import CONTENT_SECURITY_POLICY, IMMUTABLE
+from webapp.static_files import fingerprinted_name
 from webapp.templating import static_url
 
 # Building an app opens no database connection, so the rules can be read at import time
 # and turned into test parameters.
 APP = create_app("testing")
 RULES = rules_of(APP)
+STATIC_SOURCE = ROOT / "static"
+FINGERPRINT = re.compile(r"\.([0-9a-f]{12})(?:\.[^./]+)?$")
 ENDPOINTS = sorted({rule.endpoint for rule in RULES})
 
 # --- 1. Route inventory ---------------------------------------------------------------------
@@ -61,7 +64,6 @@ ENDPOINTS = sorted({rule.endpoint for rule in RULES})
 # sent to sign in, and another user's object is a 404.  share: a mentor's capability link
 # (SHR), read-only and `Referrer-Policy: no-referrer`.  admin: operators only.
 ROUTE_CLASSES: dict[str, str] = {
-    "static": "public",
     "core.healthz": "public",
     "core.robots": "public",
     "pwa.manifest": "public",
@@ -726,25 +728,30 @@ def test_every_status_class_carries_the_security_headers(request, scenario):
 
 
 STATIC_FILES = sorted(
-    path.relative_to(APP.static_folder).as_posix()
-    for path in Path(APP.static_folder).rglob("*") if path.is_file()
+    path.relative_to(STATIC_SOURCE).as_posix()
+    for path in STATIC_SOURCE.rglob("*") if path.is_file()
 )
 
 
 @pytest.mark.parametrize("filename", STATIC_FILES)
 def test_static_files_are_cached_by_fingerprint(app, client, filename):
-    """Only the URL with the file's current fingerprint may be kept for a year; without one,
-    or with an old one, the browser must revalidate (PERF-05, SEC-22)."""
+    """Only the URL with the file's current fingerprint may be kept for a year; without one
+    the browser must revalidate, and an old or unknown one is not found, never a year-cached
+    wrong file (PERF-05, SEC-22)."""
     with app.test_request_context():
         fingerprinted = static_url(filename)
-    plain = fingerprinted.split("?")[0]
-    for url, cache in ((fingerprinted, IMMUTABLE), (plain, "no-cache"),
-                       (f"{plain}?v=0000000000", "no-cache")):
+    plain = f"/static/{filename}"
+    assert fingerprinted == f"/static/{fingerprinted_name(filename, FINGERPRINT.search(fingerprinted).group(1))}"
+    for url, cache in ((fingerprinted, IMMUTABLE), (plain, "no-cache")):
         with client.get(url) as response:
             assert response.status_code == 200, url
+            assert response.data == (STATIC_SOURCE / filename).read_bytes(), url
             assert_headers(response, f"GET {url}", endpoint="static")
             assert response.headers.get("Cache-Control") == cache, url
-    assert "?v=" in fingerprinted
+    stale = f"/static/{fingerprinted_name(filename, '0' * 12)}"
+    with client.get(stale) as response:
+        assert response.status_code == 404, stale
+        assert response.headers.get("Cache-Control") == "no-store", stale
 
 
 class _NoPropagationConfig(TestConfig):

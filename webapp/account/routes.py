@@ -73,7 +73,7 @@ def _import_limit() -> None:
 @login_required
 def more():
     """The menu behind "More" in the bottom bar."""
-    return render_template("account/more.html", confirm=ConfirmForm())
+    return render_template("account/more.html")
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from webapp.clock import now_utc
 from webapp.database import finish_transaction
@@ -40,12 +40,15 @@ def init_login_manager(app: Flask) -> None:
     app.before_request(enforce_idle_timeout)
 
 
+# Every signed-in request runs this: built once, it loads the device session and its user
+# in one statement (LoginSession.user is a joined load) without building a query each time.
+SESSION_BY_TOKEN = select(LoginSession).where(LoginSession.token_hash == bindparam("hash"))
+
+
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
     """Find the user for a cookie's session secret, if that session is still alive."""
-    login = db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
-    )
+    login = db.session.scalar(SESSION_BY_TOKEN, {"hash": token_hash(token)})
     if login is None or login.expires_at <= now_utc():
         return None
     user = login.user
@@ -202,7 +205,7 @@ def enforce_idle_timeout():
 
     The last-seen time rides in the signed session cookie, so reads cost no database write.
     """
-    if request.endpoint == "static" or _sessionless() or not current_user.is_authenticated:
+    if _sessionless() or not current_user.is_authenticated:
         return None
     login = current_user.current_session
     now = int(time.time())
