@@ -6,6 +6,7 @@ so subscribing itself is covered by the server tests."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -166,7 +167,7 @@ def test_the_service_workers_push_part_shows_one_notification_and_opens_onward(
     assert shown[0]["title"] == MESSAGE["title"]
     assert shown[0]["body"] == MESSAGE["body"]
     assert shown[0]["tag"] == "checkin-reminder"  # a newer reminder replaces the older one
-    assert shown[0]["icon"].startswith("/static/icons/icon.svg")
+    assert re.fullmatch(r"/static/icons/icon\.[0-9a-f]{8,}\.svg", shown[0]["icon"])
     # A push with no payload still shows a kind reminder (browsers require one).
     page.evaluate(DISPATCH, ["push", None])
     assert page.evaluate("window.__shown[1].title") == "A moment for you"
@@ -183,3 +184,40 @@ def test_the_service_workers_push_part_shows_one_notification_and_opens_onward(
     page.evaluate(DISPATCH, ["notificationclick", {"url": "/"}])
     assert page.evaluate("window.__focused") == [1]
     assert len(page.evaluate("window.__opened")) == 2
+
+
+def test_a_push_to_the_real_service_worker_shows_the_reminder(
+    watched_context, live_server: LiveServer, account: Account
+):
+    """The push part inside the real /sw.js: Chromium's DevTools hand a push message to the
+    registered worker (no push service needed here), and it shows one notification."""
+    context = watched_context()
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page = context.new_page()
+    sign_in(page, account)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    cdp = context.new_cdp_session(page)
+    registrations: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    scope = f"{live_server.url}/"
+    for _ in range(100):  # the registrations arrive as events: a frame at a time, bounded
+        ours = [r for r in registrations if r["scopeURL"] == scope and not r["isDeleted"]]
+        if ours:
+            break
+        page.evaluate("new Promise(done => requestAnimationFrame(done))")
+    assert ours, registrations
+    cdp.send("ServiceWorker.deliverPushMessage", {
+        "origin": live_server.url, "registrationId": ours[0]["registrationId"],
+        "data": json.dumps(MESSAGE)})
+
+    page.wait_for_function("""() => {
+        navigator.serviceWorker.ready.then(r => r.getNotifications()).then(shown => {
+            window.__shown = shown.map(n => ({ title: n.title, body: n.body, tag: n.tag }));
+        });
+        return (window.__shown || []).length > 0;
+    }""")
+    assert page.evaluate("window.__shown") == [
+        {"title": MESSAGE["title"], "body": MESSAGE["body"], "tag": "checkin-reminder"}]
