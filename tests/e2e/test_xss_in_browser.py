@@ -33,6 +33,7 @@ from tests import factories
 from tests.conftest import BrowserLikeClient, sign_in
 from tests.e2e.conftest import BrowserWatch, LiveServer
 from tests.integration.test_route_guards import OBJECT_ID_FACTORIES
+from webapp import static_files
 from webapp.applications.flow import STEP_KEYS
 
 pytestmark = pytest.mark.e2e
@@ -71,6 +72,7 @@ NOT_SHOWN_BACK = {
     "ReauthForm": "a password",
     "ResetPasswordForm": "passwords",
     "ChangePasswordForm": "passwords",
+    "DeleteAccountForm": "the typed confirmation (\"delete\" or the email); the account is gone after it",
     "ChangeEmailForm": "needs the password; the address is validated as an email",
     "RegisterForm": "its display name is ProfileForm's column, filled here",
     "SearchForm": "a GET form: its words are sent in the URL, loaded below as a page",
@@ -369,13 +371,16 @@ def test_no_page_showing_the_corpus_runs_any_of_it(
     account, _, pages = seeded
     alarm = Alarm()
     origin = urlsplit(live_server.url)
+    # Our static files are served in front of the app (WhiteNoise), under these URLs only.
+    static_urls = set(live_server.app.extensions[static_files.EXTENSION].urls.values())
 
     def on_request(request: Request) -> None:
         url = urlsplit(request.url)
         if url.scheme in ("data", "blob"):
             return
         own = (url.scheme, url.netloc) == (origin.scheme, origin.netloc)
-        known = own and endpoint_of(live_server.app, url.path, request.method) is not None
+        known = own and (url.path in static_urls
+                         or endpoint_of(live_server.app, url.path, request.method) is not None)
         # The test's own visit to the search page carries the corpus in its query string;
         # anything that user text made the page ask for would name MARK in its path.
         if not known or MARK in url.path:
