@@ -62,7 +62,7 @@ lint: install-test
 	$(BIN)/bandit -q -r webapp -ll
 
 bench: install-test
-	bash scripts/bench.sh
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 vendor:
 	cd /tmp && npm pack htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz
