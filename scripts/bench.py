@@ -313,7 +313,9 @@ def count_statements(emails: dict, paths: dict) -> dict:
                     continue  # left out with --pages
                 path = paths[dataset][page_def.key]
                 statements.clear()
-                if page_def.method == "POST":
+                if page_def.key == "share":  # as a mentor opens it: not signed in
+                    answer = app.test_client().get(path, **https)
+                elif page_def.method == "POST":
                     answer = client.post(
                         path, data={"mood": "4", "client_uuid": str(uuid.uuid4())},
                         base_url=https["base_url"], headers={
@@ -392,7 +394,7 @@ def lighthouse(url: str, cookie: str, out: Path) -> dict:
     # The mobile preset is Lighthouse's default (emulated phone, slow 4G, 4x CPU slowdown).
     subprocess.run([
         str(binary), url, "--output=json", f"--output-path={out}", "--quiet",
-        f"--extra-headers={json.dumps({'Cookie': cookie})}",
+        *([f"--extra-headers={json.dumps({'Cookie': cookie})}"] if cookie else []),
         "--chrome-flags=--headless=new --no-sandbox --disable-gpu "
         "--disable-background-networking --disable-component-update --disable-sync "
         "--no-first-run",
@@ -440,8 +442,10 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: P
            "SECRET_KEY": secrets.token_urlsafe(48),
            # Any host is fine on loopback, limits stay in memory, nothing is mailed.
            "TRUSTED_HOSTS": "127.0.0.1,localhost", "RATELIMIT_STORAGE_URI": "memory://",
-           "MAIL_BACKEND": "log"}
-    env.pop("PROXY_COUNT", None)
+           "MAIL_BACKEND": "log",
+           # As behind one proxy, so the share page's wrk script can give each request its
+           # own address (X-Forwarded-For): its per-address limit stays on, per mentor.
+           "PROXY_COUNT": "1"}
     log(f"[{name}] release step and demo data (1 week, 5 years)...")
     emails = prepare_database(env, tmp)
     tokens = {dataset: in_app("make_share_link", env, {"email": email})
@@ -469,7 +473,8 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: P
         log(f"[{name}] counting SQL statements per page...")
         statements = in_app("count_statements", env, {"emails": emails, "paths": paths})
         log(f"[{name}] page weight...")
-        weight = {p.key: page_weight(sessions[YEARS], paths[YEARS][p.key])
+        weight = {p.key: page_weight(Session(onward.port) if p.key == "share"
+                                     else sessions[YEARS], paths[YEARS][p.key])
                   for p in PAGES if p.method == "GET"}
 
         runs: list[dict] = []
@@ -486,10 +491,12 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: P
             f"rounds)...")
         for round_no in range(1, args.rounds + 1):
             for key, dataset, connections in plan:
+                # Above the lowest count, twice as long: 64 connections queue for longer.
+                seconds = args.seconds * (1 if connections == min(args.connections) else 2)
                 booted = (hello if dataset is None else onward).booted()
                 if dataset is None:
                     result = run_wrk(f"http://127.0.0.1:{hello.port}/", connections,
-                                     args.seconds, args.threads, {})
+                                     seconds, args.threads, {})
                 else:
                     session = sessions[dataset]
                     headers = {"Cookie": session.cookie}
@@ -497,8 +504,11 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: P
                     if key == "checkin":
                         headers |= {"X-CSRFToken": session.csrf, "HX-Request": "true"}
                         script = [str(ROOT / "scripts" / "bench_checkin.lua"), "past"]
+                    elif key == "share":
+                        headers = {}  # a mentor: never signed in
+                        script = [str(ROOT / "scripts" / "bench_share.lua")]
                     result = run_wrk(f"http://127.0.0.1:{onward.port}{paths[dataset][key]}",
-                                     connections, args.seconds, args.threads, headers,
+                                     connections, seconds, args.threads, headers,
                                      script)
                 result["restarts"] = (hello if dataset is None else onward).booted() - booted
                 runs.append({"round": round_no, "page": key, "dataset": dataset,
@@ -513,8 +523,9 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: P
                 if page.lighthouse or page.key == "share":
                     url = f"http://127.0.0.1:{onward.port}{paths[YEARS][page.key]}"
                     log(f"[{name}] Lighthouse on {page.label}...")
+                    cookie = "" if page.key == "share" else sessions[YEARS].cookie
                     lighthouse_scores[page.key] = lighthouse(
-                        url, sessions[YEARS].cookie, tmp / f"lh-{page.key}.json")
+                        url, cookie, tmp / f"lh-{page.key}.json")
     finally:
         for server in servers:
             stop_server(server)
@@ -526,7 +537,9 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: P
 
 
 def median(runs: list[dict], metric: str) -> float | None:
-    values = [r[metric] for r in runs if r.get(metric) is not None]
+    # A run that got no answer at all (the server stalled longer than the run, e.g. while a
+    # recycled worker boots on a busy machine) has no latency: it counts as "empty", below.
+    values = [r[metric] for r in runs if r.get(metric) is not None and r["requests"]]
     return statistics.median(values) if values else None
 
 
@@ -556,7 +569,8 @@ def summarise(result: dict, connections: list[int]) -> dict:
                      "p99_vs_base": ratio(p99, b_p99),
                      "errors": sum(r["non_2xx"] + r["socket_errors"] + r["not_201"]
                                    for r in rows),
-                     "restarts": sum(r["restarts"] for r in rows)}
+                     "restarts": sum(r["restarts"] for r in rows),
+                     "empty_runs": sum(1 for r in rows if not r["requests"])}
             if conn == low:
                 week = pick(page.key, WEEK, conn)
                 entry["years_vs_week_p50"] = ratio(p50, median(week, "p50"))
@@ -583,7 +597,7 @@ def print_report(result: dict, summary: dict, meta: dict, connections: list[int]
               f"baseline {base['rps']:.0f} req/s, p50 {base['p50']:.2f} ms, "
               f"p99 {base['p99']:.2f} ms)")
         head = f"{'page':34} {'req/s':>7} {'x base':>7} {'p50 ms':>8} {'p99 ms':>8} " \
-               f"{'p99 x':>6} {'errors':>6}"
+               f"{'p99 x':>6} {'errors':>6} {'empty':>5} {'restarts':>8}"
         if conn == low:
             head += f" {'5y/1w':>6}"
         print(head)
@@ -593,7 +607,8 @@ def print_report(result: dict, summary: dict, meta: dict, connections: list[int]
             line = (f"{page.label:34} {fmt(row['rps'], '7.0f')} "
                     f"{fmt(row['rps_vs_base'], '6.1%')} {fmt(row['p50'], '8.2f')} "
                     f"{fmt(row['p99'], '8.2f')} {fmt(row['p99_vs_base'], '5.1f')}x "
-                    f"{row['errors'] + row.get('errors_week', 0):6d}")
+                    f"{row['errors'] + row.get('errors_week', 0):6d} {row['empty_runs']:5d} "
+                    f"{row['restarts']:8d}")
             if conn == low:
                 line += f" {fmt(row['years_vs_week_p50'], '5.2f')}x"
             print(line)
