@@ -62,7 +62,7 @@ lint: install-test
 	$(BIN)/bandit -q -r webapp -ll
 
 bench: install-test
-	bash scripts/bench.sh
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # The PNG icons from static/icons/icon.svg, and the install sheet's screenshots from the
 # demo account, both drawn by the system Chromium; the results are committed.

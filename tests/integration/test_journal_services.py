@@ -215,13 +215,13 @@ def test_the_setting_off_shows_nothing_and_asks_nothing(app, user):
     assert services.on_this_day(user, TODAY) is not None
 
 
-def test_on_this_day_is_at_most_two_queries(app, user):
+def test_on_this_day_is_one_query(app, user):
     from tests.integration.guards_support import counting_statements
 
     make_checkin(user, 5, day=date(2025, 6, 15))
     with counting_statements(app) as statements:
         assert services.on_this_day(user, TODAY).mood == 5
-    assert len(statements) == 2
+    assert len(statements) == 1
 
 
 def test_someone_elses_wins_are_not_mine(user):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from webapp.checkins.feelings import EMOTION_KEYS, ENERGY, MOODS, NOTE_MAX
 from webapp.clock import now_utc
@@ -222,7 +223,10 @@ def checkins_on(user: User, day: date, limit: int | None = None) -> list[MoodChe
             .where(MoodCheckin.local_date == day)
             .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
             .limit(limit)
-        )
+            # The emotions in the same statement (a LEFT JOIN on the limited rows) rather
+            # than the relationship's second SELECT: Today and every check-in answer run it.
+            .options(joinedload(MoodCheckin.emotions))
+        ).unique()
     )
 
 
@@ -245,27 +249,34 @@ class TodaysCheckins:
         return self.checkins[0] if self.checkins else None
 
 
-def todays_checkins(user: User) -> TodaysCheckins:
-    """What Today shows of the user's check-ins, on their own calendar."""
+def todays_checkins(user: User, days_this_month: int | None = None) -> TodaysCheckins:
+    """What Today shows of the user's check-ins, on their own calendar. A caller that
+    counted this month's days already (Today, in its one summary statement, with
+    `days_checked_in_column`) passes the count, saving a statement."""
     today = local_today(user.timezone)
     latest = checkins_on(user, today, limit=TODAY_LIST_MAX + 1)
+    if days_this_month is None:
+        days_this_month = days_checked_in(user, today.replace(day=1), today)
     return TodaysCheckins(
         today=today,
         checkins=latest[:TODAY_LIST_MAX],
         more=len(latest) > TODAY_LIST_MAX,
-        days_this_month=days_checked_in(user, today.replace(day=1), today),
+        days_this_month=days_this_month,
     )
 
 
 def days_checked_in(user: User, first: date, last: date) -> int:
     """On how many days between `first` and `last` the user checked in at least once."""
-    return db.session.scalar(
-        select(func.count(func.distinct(MoodCheckin.local_date))).where(
-            MoodCheckin.user_id == user.id,
-            MoodCheckin.local_date >= first,
-            MoodCheckin.local_date <= last,
-        )
-    ) or 0
+    return db.session.scalar(select(days_checked_in_column(user, first, last))) or 0
+
+
+def days_checked_in_column(user: User, first: date, last: date):
+    """`days_checked_in` as a scalar subquery, to ask alongside other counts."""
+    return select(func.count(func.distinct(MoodCheckin.local_date))).where(
+        MoodCheckin.user_id == user.id,
+        MoodCheckin.local_date >= first,
+        MoodCheckin.local_date <= last,
+    ).scalar_subquery()
 
 
 # --- History ------------------------------------------------------------------------------

@@ -10,7 +10,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import Double, Select, and_, cast, func, literal_column, or_, select, update
+from sqlalchemy import (
+    Double,
+    Integer,
+    Select,
+    String,
+    Text,
+    and_,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
@@ -390,13 +405,22 @@ def send_questions_to_practice(user: User, entry: JournalEntry) -> tuple[int, in
 
 
 @dataclass(frozen=True)
+class RememberedWin:
+    """The small win "On this day" shows: only what the card needs of the entry."""
+
+    id: int
+    title: str | None
+    body: str
+
+
+@dataclass(frozen=True)
 class OnThisDay:
     """Something good from this day of an earlier month or year: a small win written that
     day, or else a day whose check-ins averaged "good" or better."""
 
     day: date
     today: date
-    win: JournalEntry | None = None
+    win: RememberedWin | None = None
     mood: float | None = None
     checkins: int = 0
 
@@ -437,30 +461,42 @@ def _best(days: list[date], today: date) -> date | None:
 
 def on_this_day(user: User, today: date | None = None) -> OnThisDay | None:
     """A good memory for Today, or None: when the user turned the card off, or nothing good
-    happened on this day before. Only wins and good days, never a hard one. At most two
-    indexed queries (entries by user, kind and day; check-ins by user and day)."""
+    happened on this day before. Only wins and good days, never a hard one. One statement
+    of two indexed parts (entries by user, kind and day; check-ins by user and day)."""
     if not user.show_on_this_day:
         return None
     today = today or local_today(user.timezone)
     candidates = same_day_before(today)
     if not candidates:
         return None
-    wins = list(db.session.scalars(
-        JournalEntry.owned_by(user.id)
-        .where(JournalEntry.kind == "small_win", JournalEntry.entry_date.in_(candidates))
-        .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
-    ))
-    day = _best([win.entry_date for win in wins], today)
-    if day is not None:
-        return OnThisDay(day=day, today=today,
-                         win=next(win for win in wins if win.entry_date == day))
+    # Wins and good days in one statement (Today runs it on every visit): UNION ALL of the
+    # wins on those days and the days whose check-ins averaged good, each row saying which.
+    wins = select(
+        JournalEntry.entry_date.label("day"),
+        JournalEntry.id.label("win_id"),
+        JournalEntry.title,
+        JournalEntry.body,
+        cast(null(), Double).label("mood"),
+        cast(null(), Integer).label("n"),
+    ).where(JournalEntry.user_id == user.id, JournalEntry.kind == "small_win",
+            JournalEntry.entry_date.in_(candidates))
     average = func.avg(MoodCheckin.mood)
-    good = {row.local_date: row for row in db.session.execute(
-        select(MoodCheckin.local_date, average.label("mood"), func.count().label("n"))
+    good_days = (
+        select(MoodCheckin.local_date, cast(null(), Integer), cast(null(), String),
+               cast(null(), Text), cast(average, Double), func.count())
         .where(MoodCheckin.user_id == user.id, MoodCheckin.local_date.in_(candidates))
         .group_by(MoodCheckin.local_date)
         .having(average >= GOOD_DAY_MOOD)
-    )}
+    )
+    rows = db.session.execute(union_all(wins, good_days)).all()
+    found = [row for row in rows if row.win_id is not None]
+    day = _best([row.day for row in found], today)
+    if day is not None:
+        # The newest win of that day, as the card always showed.
+        row = max((row for row in found if row.day == day), key=lambda row: row.win_id)
+        return OnThisDay(day=day, today=today,
+                         win=RememberedWin(id=row.win_id, title=row.title, body=row.body))
+    good = {row.day: row for row in rows if row.win_id is None}
     day = _best(list(good), today)
     if day is None:
         return None

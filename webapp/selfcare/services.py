@@ -57,6 +57,24 @@ def habits(user: User, *, archived: bool = False) -> list[SelfCareHabit]:
     )
 
 
+def habits_and_done_on(user: User, day: date) -> tuple[list[SelfCareHabit], set[int]]:
+    """`habits(user)` and `habits_done_on(user, day)` in one statement (Today asks both on
+    every visit): each habit with whether a mark exists for `day`, by the unique
+    (habit, day) index."""
+    done = (
+        select(SelfCareLog.id)
+        .where(SelfCareLog.habit_id == SelfCareHabit.id, SelfCareLog.local_date == day)
+        .exists()
+        .label("done")
+    )
+    rows = db.session.execute(
+        select(SelfCareHabit, done)
+        .where(SelfCareHabit.user_id == user.id, SelfCareHabit.archived_at.is_(None))
+        .order_by(SelfCareHabit.position, SelfCareHabit.id)
+    ).all()
+    return [habit for habit, _ in rows], {habit.id for habit, is_done in rows if is_done}
+
+
 def _lock_habits_of(user: User) -> None:
     """Serialise changes to one user's list of habits, so two requests at once can't both
     pass the limit check. PostgreSQL locks the user's row until the commit; SQLite already

@@ -160,25 +160,28 @@ class Funnel:
       "offer: numbers only. Company names only if you tick \"show company names\" below.")
 def applications(sharing: Sharing) -> Funnel:
     user_id = sharing.owner.id
-    at_least = [
-        func.count(case((Application.reached >= rank, 1))).label(f"r{rank}") for rank, _ in FUNNEL
-    ]
-    counts = db.session.execute(
-        select(*at_least).where(Application.user_id == user_id)
-    ).one()
-    companies = None
-    if sharing.link.show_company_names:
-        rows = db.session.execute(
-            select(Application.company, Application.reached)
-            .where(Application.user_id == user_id, Application.reached >= 1)
-            .order_by(Application.stage_changed_at.desc(), Application.id.desc())
-            .limit(COMPANIES_SHOWN)
-        ).all()
-        companies = [(company, STAGE_REACHED[reached]) for company, reached in rows]
-    return Funnel(
-        steps=[(label, counts[i] or 0) for i, (_, label) in enumerate(FUNNEL)],
-        companies=companies,
-    )
+    at_least = [func.count(case((Application.reached >= rank, 1))) for rank, _ in FUNNEL]
+    if not sharing.link.show_company_names:
+        counts = db.session.execute(
+            select(*at_least).where(Application.user_id == user_id)
+        ).one()
+        return Funnel(steps=_steps(counts), companies=None)
+    # With company names, one statement: the newest applications that got anywhere, each
+    # row carrying the counts over all the owner's applications (window aggregates, taken
+    # before the LIMIT). Saved-only ones sort last and are left out of the list.
+    sent_first = case((Application.reached >= 1, 0), else_=1)
+    rows = db.session.execute(
+        select(Application.company, Application.reached, *(c.over() for c in at_least))
+        .where(Application.user_id == user_id)
+        .order_by(sent_first, Application.stage_changed_at.desc(), Application.id.desc())
+        .limit(COMPANIES_SHOWN)
+    ).all()
+    companies = [(row.company, STAGE_REACHED[row.reached]) for row in rows if row.reached >= 1]
+    return Funnel(steps=_steps(rows[0][2:] if rows else None), companies=companies)
+
+
+def _steps(counts) -> list[tuple[str, int]]:
+    return [(label, (counts[i] or 0) if counts else 0) for i, (_, label) in enumerate(FUNNEL)]
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 
 from webapp.applications import services as applications
 from webapp.applications.services import SearchToday
-from webapp.checkins.services import TodaysCheckins, todays_checkins
+from webapp.checkins import services as checkins
+from webapp.checkins.services import TodaysCheckins
+from webapp.extensions import db
 from webapp.insights import services as insights
 from webapp.journal import services as journal
 from webapp.models import SelfCareHabit, User
 from webapp.selfcare import services as selfcare
 from webapp.share import services as share
+from webapp.timezones import local_today
 from webapp.week import services as week
 from webapp.week.weeks import week_start_of
 
@@ -29,15 +32,28 @@ class TodayView:
 
 
 def today_view(user: User) -> TodayView:
-    """Everything on the user's Today, on their own calendar."""
-    todays = todays_checkins(user)
+    """Everything on the user's Today, on their own calendar, in at most six statements
+    beside the session's (PERF-03's 8 per page, with any years of data): the counts of
+    three domains in one summary row, and one statement for each list."""
+    today = local_today(user.timezone)
+    monday = week_start_of(today)
+    # The week's progress, the search's counts and this month's check-in days are each a
+    # scalar subquery: one row, one round trip.
+    summary = db.session.execute(
+        week.week_progress_query(user, monday).add_columns(
+            *applications.today_summary_columns(user),
+            checkins.days_checked_in_column(user, today.replace(day=1), today)
+            .label("days_this_month"),
+        )
+    ).one()
+    habits, done = selfcare.habits_and_done_on(user, today)
     return TodayView(
-        todays=todays,
-        habits=selfcare.habits(user),
-        done_habit_ids=selfcare.habits_done_on(user, todays.today),
-        week_progress=week.week_progress(user, week_start_of(todays.today)),
-        search=applications.today_summary(user),
-        on_this_day=journal.on_this_day(user, todays.today),
+        todays=checkins.todays_checkins(user, days_this_month=summary.days_this_month or 0),
+        habits=habits,
+        done_habit_ids=done,
+        week_progress=week.week_progress_from_row(user, monday, summary),
+        search=applications.today_summary_from_row(summary),
+        on_this_day=journal.on_this_day(user, today),
         mentor_notes=share.new_notes(user),
         care=insights.care_card(user),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, literal, select, true
+from sqlalchemy import Row, Select, func, literal, select, true
 
 from webapp.clock import now_utc
 from webapp.database import insert_ignoring_conflicts
@@ -213,8 +213,16 @@ def _count_in_week(column, *conditions):
 
 def week_progress(user: User, week_start: date) -> WeekProgress:
     """The week's targets and its three counts, in one SQL statement whatever the years of
-    data (Today runs it on every visit). Applications count when one reached "applied" that
-    week (each application once); networking and learning count what was logged."""
+    data (Today runs it on every visit, inside its own summary statement)."""
+    row = db.session.execute(week_progress_query(user, week_start)).one()
+    return week_progress_from_row(user, week_start, row)
+
+
+def week_progress_query(user: User, week_start: date) -> Select:
+    """The one statement behind `week_progress`: a single row of scalar subqueries, so a
+    page that shows the week (Today) can add its own columns and ask everything at once.
+    Applications count when one reached "applied" that week (each application once);
+    networking and learning count what was logged."""
     week_end = week_end_of(week_start)
     applications = _count_in_week(
         func.count(func.distinct(StageChange.application_id)),
@@ -234,18 +242,20 @@ def week_progress(user: User, week_start: date) -> WeekProgress:
     # One row always, with the goal's columns NULL when no week has a goal yet.
     one_row = select(literal(1).label("one")).subquery()
     goal = _latest_goal_query(user, week_start).subquery()
-    row = db.session.execute(
-        select(
-            applications.label("applications"),
-            logged["networking"].label("networking"),
-            logged["learning"].label("learning"),
-            goal.c.week_start,
-            goal.c.applications_target,
-            goal.c.networking_target,
-            goal.c.learning_target,
-            goal.c.rest_days,
-        ).select_from(one_row.outerjoin(goal, true()))
-    ).one()
+    return select(
+        applications.label("applications"),
+        logged["networking"].label("networking"),
+        logged["learning"].label("learning"),
+        goal.c.week_start,
+        goal.c.applications_target,
+        goal.c.networking_target,
+        goal.c.learning_target,
+        goal.c.rest_days,
+    ).select_from(one_row.outerjoin(goal, true()))
+
+
+def week_progress_from_row(user: User, week_start: date, row: Row) -> WeekProgress:
+    """The progress `week_progress_query`'s row describes."""
     targets = (
         DEFAULT_TARGETS if row.week_start is None else Targets(
             row.applications_target, row.networking_target, row.learning_target, row.rest_days
