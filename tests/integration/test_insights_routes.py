@@ -15,7 +15,7 @@ import pytest
 
 from tests import factories
 from tests.integration.guards_support import counting_statements, with_user
-from tests.integration.test_route_guards import QUERY_BUDGET, QUERY_BUDGET_FOR
+from tests.integration.test_route_guards import QUERY_BUDGET
 from webapp.timezones import local_today
 
 SVG_TAG = re.compile(r"<svg xmlns=.*?</svg>", re.S)
@@ -196,7 +196,7 @@ def test_today_shows_the_care_card_after_a_run_of_hard_check_ins(app, alice_id, 
     assert 'href="/people"' in card  # People exists: the card leads there
     for word in ("warning", "error", "danger", "alert"):
         assert word not in card.split(">", 1)[0]  # the card's own classes stay calm
-    assert len(statements) <= QUERY_BUDGET_FOR["today.index"], statements
+    assert len(statements) <= QUERY_BUDGET, statements
 
 
 def test_today_has_no_care_card_on_ordinary_days(app, alice_id, alice):
