@@ -104,5 +104,5 @@ def test_rows_a_day_old_are_purged_sent_or_not(ctx):
 
 def test_the_resend_runs_every_minute_on_the_queue():
     for h, m in ((0, 0), (9, 17), (23, 59)):
-        due = [t.name for t in tasks.huey.read_periodic(datetime(2026, 12, 1, h, m))]
-        assert mail.resend_unsent_mail.name in due
+        due = [type(t) for t in tasks.huey.read_periodic(datetime(2026, 12, 1, h, m))]
+        assert mail.resend_unsent_mail.task_class in due
