@@ -123,7 +123,7 @@ def _lease() -> timedelta:
 def claim(outgoing_id: int, now: datetime | None = None) -> OutgoingMail | None:
     """Take one unsent row for this consumer, or None when it is sent (deleted), tried too
     often, or claimed by another consumer whose lease is still running. One UPDATE, so two
-    consumers never both win. Commits."""
+    consumers never both win. Commits, so no transaction is left open."""
     now = now or now_utc()
     taken = db.session.execute(
         update(OutgoingMail)
@@ -132,8 +132,11 @@ def claim(outgoing_id: int, now: datetime | None = None) -> OutgoingMail | None:
         .values(claimed_at=now, attempts=OutgoingMail.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
+    row = db.session.get(OutgoingMail, outgoing_id, populate_existing=True) if taken else None
+    # Ends the transaction before the send: on SQLite an open one holds the write lock, and
+    # the other workers' claims would wait for the mail server.
     db.session.commit()
-    return db.session.get(OutgoingMail, outgoing_id, populate_existing=True) if taken else None
+    return row
 
 
 # No Huey retries: a failed send keeps its claim, and `resend_unsent_mail` queues it again
