@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+
 from webapp import mail, tasks
 from webapp.clock import now_utc
 from webapp.extensions import db

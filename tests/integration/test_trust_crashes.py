@@ -8,8 +8,8 @@ import asyncio
 import http.client
 import os
 import secrets
-import sqlite3
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
