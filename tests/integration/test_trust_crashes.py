@@ -9,18 +9,17 @@ import http.client
 import os
 import secrets
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from huey import SqliteHuey
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import ON_POSTGRES, PASSWORD
 from tests.integration.gunicorn_support import ROOT, Browser, gunicorn
@@ -30,7 +29,7 @@ from webapp import create_app
 from webapp.auth.services import register_user
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.models import MoodCheckin, User
+from webapp.models import MoodCheckin, OutgoingMail, User, now_utc
 
 pytestmark = pytest.mark.slow
 
@@ -158,30 +157,32 @@ class GatedCollector(Collector):
         return await super().handle_DATA(server, session, envelope)
 
 
-def claims_older_than_the_lease(db_path: Path) -> bool:
-    """Every claim in the outbox is older than the lease (SQLite keeps UTC, naive)."""
-    with sqlite3.connect(db_path) as conn:
-        newest = conn.execute("SELECT max(claimed_at) FROM outgoing_mail").fetchone()[0]
-    claimed = datetime.fromisoformat(newest).replace(tzinfo=UTC)
-    return datetime.now(UTC) - claimed > timedelta(seconds=LEASE_SECONDS)
+def claims_older_than_the_lease(app) -> bool:
+    """Every claim in the outbox is older than the lease."""
+    with app.app_context():
+        newest = db.session.scalar(select(func.max(OutgoingMail.claimed_at)))
+        db.session.remove()
+    return now_utc() - newest > timedelta(seconds=LEASE_SECONDS)
 
 
-def outbox_rows(db_path: Path) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT count(*) FROM outgoing_mail").fetchone()[0]
+def outbox_rows(app) -> int:
+    with app.app_context():
+        count = db.session.scalar(select(func.count(OutgoingMail.id)))
+        db.session.remove()
+    return count
 
 
-def test_a_consumer_killed_mid_task_loses_nothing_and_every_mail_is_sent_once(tmp_path):
-    db_path = tmp_path / "q.db"
+def test_a_consumer_killed_mid_task_loses_nothing_and_every_mail_is_sent_once(database, tmp_path):
+    app, url, _, _ = database
     with smtp_sink(GatedCollector()) as (sink, port):
-        env = child_env(ONWARD_ENV="development", DATABASE_URL=f"sqlite:///{db_path}",
+        env = child_env(ONWARD_ENV="development", DATABASE_URL=url,
                         SECRET_KEY=secrets.token_urlsafe(40),
                         HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
                         MAIL_CLAIM_LEASE_SECONDS=str(LEASE_SECONDS), **mail_env(port))
         queue = SqliteHuey("onward", filename=env["HUEY_SQLITE_PATH"])
         subprocess.run([sys.executable, "-c", QUEUE_MAILS], env=env, cwd=ROOT, check=True,
                        timeout=60)
-        assert queue.pending_count() == 6 and outbox_rows(db_path) == 6
+        assert queue.pending_count() == 6 and outbox_rows(app) == 6
 
         first = Consumer(env, tmp_path / "worker.log").start()
         try:
@@ -193,19 +194,19 @@ def test_a_consumer_killed_mid_task_loses_nothing_and_every_mail_is_sent_once(tm
             sink.hold = False
         # Huey took the two tasks off the queue and has no acknowledgement to bring them
         # back; the outbox still has all six rows, the two taken ones claimed.
-        assert queue.pending_count() == 4 and outbox_rows(db_path) == 6
+        assert queue.pending_count() == 4 and outbox_rows(app) == 6
 
-        wait_until(lambda: claims_older_than_the_lease(db_path), 30, "the lease to run out")
+        wait_until(lambda: claims_older_than_the_lease(app), 30, "the lease to run out")
         subprocess.run([sys.executable, "-c", TICK_RESEND], env=env, cwd=ROOT, check=True,
                        timeout=60)
         second = Consumer(env, tmp_path / "worker.log").start()
         try:
-            wait_until(lambda: len(sink.messages) >= 6 and outbox_rows(db_path) == 0, 60,
+            wait_until(lambda: len(sink.messages) >= 6 and outbox_rows(app) == 0, 60,
                        "all six mails")
         finally:
             second.stop()  # graceful: anything it still held is finished or put back
         sent = [message["To"] for message in sink.messages]
         assert sorted(sent) == [f"person-{n}@example.com" for n in range(6)]  # each once
         assert set(sink.held) <= set(sent)  # the two cut off at the kill went out after all
-        assert queue.pending_count() == 0 and outbox_rows(db_path) == 0
+        assert queue.pending_count() == 0 and outbox_rows(app) == 0
         assert "Traceback" not in first.output() + second.output()
