@@ -78,6 +78,15 @@ def test_a_mail_task_run_twice_sends_one_message(mail_app):
     assert mail.outbox == [first]
 
 
+def test_a_task_queued_before_the_outbox_still_sends_its_message(mail_app):
+    app = mail_app(MAIL_BACKEND="memory")
+    with app.app_context():
+        mail.deliver_mail("<old@localhost>", "sam@example.com", "Hello", "Body")
+        mail.forget_sent_mail("<old@localhost>")  # its week-later task still has a name
+    [message] = mail.outbox
+    assert message["Message-ID"] == "<old@localhost>" and message["To"] == "sam@example.com"
+
+
 def test_development_prints_mail_to_the_log(caplog, mail_app):
     app = mail_app(MAIL_BACKEND="log")
     caplog.set_level(logging.INFO)
