@@ -149,7 +149,8 @@ def deliver_mail(outgoing_id: int | str, *queued_before_the_outbox: str) -> None
     if queued_before_the_outbox:
         # A task queued by the release before the outbox (message id, to, subject, body):
         # sent as it was then, so a deploy loses no waiting mail. Remove after one release.
-        deliver(build_message(str(outgoing_id), *queued_before_the_outbox))
+        if huey.get(f"mail-sent:{outgoing_id}", peek=True) is None:  # its old sent marker
+            deliver(build_message(str(outgoing_id), *queued_before_the_outbox))
         return
     row = claim(int(outgoing_id))
     if row is None:
@@ -182,8 +183,8 @@ def requeue_unsent(now: datetime | None = None) -> int:
     up on). Returns how many were queued. Commits."""
     now = now or now_utc()
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.created_at < now - UNSENT_KEPT))
-    db.session.commit()
     due = unsent_due(now)
+    db.session.commit()  # no transaction (SQLite's write lock) left open while queueing
     for outgoing_id in due:
         deliver_mail(outgoing_id)
     return len(due)
