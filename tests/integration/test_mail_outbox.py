@@ -5,12 +5,17 @@ of a real consumer is in test_trust_crashes.py."""
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
 
-from webapp import mail, tasks
+from tests.conftest import ON_POSTGRES
+from webapp import create_app, mail, tasks
 from webapp.clock import now_utc
+from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import OutgoingMail
 
@@ -107,3 +112,39 @@ def test_the_resend_runs_every_minute_on_the_queue():
     for h, m in ((0, 0), (9, 17), (23, 59)):
         due = [type(t) for t in tasks.huey.read_periodic(datetime(2026, 12, 1, h, m))]
         assert mail.resend_unsent_mail.task_class in due
+
+
+def test_two_consumers_claiming_one_row_at_once_one_wins(tmp_path):
+    """Real concurrency: two threads, each with its own connection (a SQLite file or the
+    run's PostgreSQL), claim the same rows at the same moment; each row goes to one."""
+    url = os.environ["TEST_DATABASE_URL"] if ON_POSTGRES else f"sqlite:///{tmp_path / 'm.db'}"
+
+    class Settings(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    shared = create_app(Settings)
+    with shared.app_context():
+        db.create_all()
+        ids = [waiting(f"p{n}@example.com") for n in range(10)]
+        db.session.remove()
+    start = threading.Barrier(2)
+
+    def consumer() -> list[int]:
+        won = []
+        with shared.app_context():
+            for row_id in ids:
+                start.wait(timeout=10)
+                if mail.claim(row_id) is not None:
+                    won.append(row_id)
+            db.session.remove()
+        return won
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(lambda _: consumer(), range(2))
+        assert sorted(first + second) == ids and not set(first) & set(second)
+    finally:
+        with shared.app_context():
+            db.session.execute(db.delete(OutgoingMail))
+            db.session.commit()
+            db.engine.dispose()
