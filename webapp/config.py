@@ -142,6 +142,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Onward <no-reply@localhost>")
+    # How long a consumer may take to send one message before another may take it over
+    # (webapp/mail.py): well past SMTP's 20 s timeouts, so a slow send is not doubled.
+    MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "120"))
 
     # argon2id, RFC 9106 low-memory profile: t=3, 64 MiB, p=4, about 0.2 s a hash on two
     # cores; well above the ASVS floor (t=2 with 19 MiB).

@@ -24,11 +24,14 @@ from huey import SqliteHuey
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
-# The web side: what a request does when someone asks for a reset link.
+# The web side: what a request does when someone asks for a reset link (on a database with
+# its tables: the message waits in the outbox table until it is sent).
 SEND_ONE_MAIL = """
 from webapp import create_app
+from webapp.extensions import db
 from webapp.mail import send_mail
 with create_app().app_context():
+    db.create_all()
     send_mail("sam@example.com", "Reset your Onward password", "Here is the secret link.")
 """
 

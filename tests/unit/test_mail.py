@@ -1,10 +1,10 @@
-"""Mail: queued by send_mail, delivered by the queue's task (run at once here: HUEY_IMMEDIATE),
-logged in development, sent over SMTP in production (the SMTP server itself is the outside
-edge, so it is replaced here by a recorder or a closed port)."""
+"""Mail: written to the outbox by send_mail, delivered by the queue's task (run at once here:
+HUEY_IMMEDIATE), logged in development, sent over SMTP in production (the SMTP server itself
+is the outside edge, so it is replaced here by a recorder or a closed port). The outbox's
+claim, lease and resend are in tests/integration/test_mail_outbox.py."""
 
 import logging
 import socket
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import current_app, has_app_context
@@ -13,6 +13,8 @@ from huey.signals import SIGNAL_COMPLETE
 from huey.storage import MemoryStorage
 
 from webapp import create_app, mail, tasks
+from webapp.extensions import db
+from webapp.models import OutgoingMail
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +32,21 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture
+def mail_app(app):
+    """The test app with its tables; each test sets the mail settings it needs."""
+    def configure(**settings):
+        app.config.update(settings)
+        return app
+    return configure
+
+
 def test_tests_run_tasks_at_once_in_memory():
     assert tasks.huey.immediate
     assert isinstance(tasks.huey.storage, MemoryStorage)
 
 
-def test_send_mail_is_delivered_by_the_queue_task():
+def test_send_mail_is_delivered_by_the_queue_task(mail_app):
     completed = []
 
     def record(signal, task, *args):
@@ -43,9 +54,11 @@ def test_send_mail_is_delivered_by_the_queue_task():
 
     tasks.huey.signal(SIGNAL_COMPLETE)(record)
     try:
-        app = create_app({"TESTING": True, "MAIL_BACKEND": "memory"})
+        app = mail_app(MAIL_BACKEND="memory")
         with app.app_context():
             mail.send_mail("sam@example.com", "Reset your Onward password", "Here is the link.")
+            # Sent, so the row (and the link in its body) is gone.
+            assert db.session.scalar(db.select(db.func.count(OutgoingMail.id))) == 0
     finally:
         tasks.huey.disconnect_signal(record, SIGNAL_COMPLETE)
     assert completed == ["deliver_mail"]
@@ -55,19 +68,27 @@ def test_send_mail_is_delivered_by_the_queue_task():
     assert message["Message-ID"].endswith("@localhost>")
 
 
-def test_a_mail_task_run_twice_sends_one_message():
-    app = create_app({"TESTING": True, "MAIL_BACKEND": "memory"})
+def test_a_mail_task_run_twice_sends_one_message(mail_app):
+    app = mail_app(MAIL_BACKEND="memory")
     with app.app_context():
-        for _ in range(2):
-            mail.deliver_mail("<one@localhost>", "sam@example.com", "Hello", "Body")
-        mail.deliver_mail("<two@localhost>", "sam@example.com", "Hello", "Body")
-    assert [m["Message-ID"] for m in mail.outbox] == ["<one@localhost>", "<two@localhost>"]
-    # Each marker is forgotten by a task of its own, a week later.
-    assert tasks.huey.scheduled_count() == 2
+        mail.send_mail("sam@example.com", "Hello", "Body")
+        [first] = mail.outbox
+        mail.deliver_mail(1)  # a second copy of the task: its row is gone, nothing is sent
+        mail.deliver_mail(12345)  # a task whose row never existed does nothing either
+    assert mail.outbox == [first]
 
 
-def test_development_prints_mail_to_the_log(caplog):
-    app = create_app({"TESTING": True, "MAIL_BACKEND": "log"})
+def test_a_task_queued_before_the_outbox_still_sends_its_message(mail_app):
+    app = mail_app(MAIL_BACKEND="memory")
+    with app.app_context():
+        mail.deliver_mail("<old@localhost>", "sam@example.com", "Hello", "Body")
+        mail.forget_sent_mail("<old@localhost>")  # its week-later task still has a name
+    [message] = mail.outbox
+    assert message["Message-ID"] == "<old@localhost>" and message["To"] == "sam@example.com"
+
+
+def test_development_prints_mail_to_the_log(caplog, mail_app):
+    app = mail_app(MAIL_BACKEND="log")
     caplog.set_level(logging.INFO)
     with app.app_context():
         mail.send_mail("sam@example.com", "Reset your Onward password", "Here is the link.")
@@ -75,7 +96,7 @@ def test_development_prints_mail_to_the_log(caplog):
     assert "Reset your Onward password" in logged and "sam@example.com" in logged
 
 
-def test_production_sends_through_smtp_with_tls_and_login(monkeypatch):
+def test_production_sends_through_smtp_with_tls_and_login(monkeypatch, mail_app):
     sent = []
 
     class RecordingSMTP:
@@ -98,24 +119,24 @@ def test_production_sends_through_smtp_with_tls_and_login(monkeypatch):
             self.calls.append(("send", message["To"], message["Subject"]))
 
     monkeypatch.setattr(mail.smtplib, "SMTP", RecordingSMTP)
-    app = create_app({"TESTING": True, "MAIL_BACKEND": "smtp", "MAIL_SERVER": "mail.example",
-                      "MAIL_PORT": 587, "MAIL_USERNAME": "onward", "MAIL_PASSWORD": "pw"})
+    app = mail_app(MAIL_BACKEND="smtp", MAIL_SERVER="mail.example", MAIL_PORT=587,
+                   MAIL_USE_TLS=True, MAIL_USERNAME="onward", MAIL_PASSWORD="pw")
     with app.app_context():
         mail.send_mail("sam@example.com", "Your Onward password was changed", "Notice.")
     assert sent == [[("connect", "mail.example", 587), ("starttls",), ("login", "onward", "pw"),
                      ("send", "sam@example.com", "Your Onward password was changed")]]
 
 
-def test_a_failed_send_is_retried_later_and_logs_only_the_subject(caplog):
-    app = create_app({"TESTING": True, "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1",
-                      "MAIL_PORT": closed_port(), "MAIL_USE_TLS": False})
+def test_a_failed_send_stays_in_the_outbox_and_logs_only_the_subject(caplog, mail_app):
+    app = mail_app(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port(),
+                   MAIL_USE_TLS=False)
     caplog.set_level(logging.INFO)
-    before = datetime.now(UTC).replace(tzinfo=None)  # Huey keeps naive UTC times
     with app.app_context():
         mail.send_mail("sam@example.com", "Reset your Onward password", "The secret link.")
-    [retry] = tasks.huey.scheduled()
-    assert retry.name == "deliver_mail" and retry.retries == 4
-    assert before + timedelta(seconds=29) < retry.eta < before + timedelta(seconds=60)
+        [row] = db.session.scalars(db.select(OutgoingMail))
+        # Kept, claimed, one try counted: the periodic task queues it again after the lease.
+        assert row.attempts == 1 and row.claimed_at is not None
+    assert tasks.huey.scheduled_count() == 0  # no Huey retry: the outbox decides
     assert "mail not sent: Reset your Onward password (ConnectionRefusedError)" in caplog.text
     assert "sam@example.com" not in caplog.text and "secret link" not in caplog.text
 
@@ -141,7 +162,9 @@ def test_tasks_outside_an_app_context_get_a_fresh_one_on_one_app(monkeypatch):
     assert not has_app_context()
 
 
-def test_an_unknown_backend_is_a_configuration_error():
-    app = create_app({"TESTING": True, "MAIL_BACKEND": "pigeon"})
-    with app.app_context(), pytest.raises(RuntimeError):
-        mail.send_mail("sam@example.com", "Hello", "Body")
+def test_an_unknown_backend_is_a_configuration_error(mail_app):
+    app = mail_app(MAIL_BACKEND="pigeon")
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            mail.send_mail("sam@example.com", "Hello", "Body")
+        assert db.session.scalar(db.select(db.func.count(OutgoingMail.id))) == 0

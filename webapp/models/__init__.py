@@ -5,6 +5,7 @@ from webapp.models import fulltext  # noqa: F401
 from webapp.models.base import Base, UTCDateTime, now_utc
 from webapp.models.checkin import CheckinEmotion, DeletedCheckin, MoodCheckin
 from webapp.models.data import DataExport, ImportedRow
+from webapp.models.mail import OutgoingMail
 from webapp.models.passkey import Passkey
 from webapp.models.progress import (
     Activity,
@@ -33,6 +34,7 @@ __all__ = [
     "Application",
     "Contact",
     "JournalEntry",
+    "OutgoingMail",
     "PracticeAttempt",
     "PracticeQuestion",
     "Skill",
