@@ -26,15 +26,8 @@ WRITE_LOCK_WAIT = 5.0  # seconds; then fall back to SQLite's busy handler, never
 _HOLDS_LOCK = "onward_holds_write_lock"
 
 
-def _release_write_lock(conn: Any) -> None:
-    if conn.info.pop(_HOLDS_LOCK, False):
-        _WRITE_LOCK.release()
-
-
-def _release_after_request(info: dict) -> None:
-    """A last guard at the end of each request: a transaction ended without a commit or
-    rollback event (the pool's own reset, an invalidated connection) must not keep the lock
-    from every later writer."""
+def _release_write_lock(info: dict) -> None:
+    """Let the next writer in, if this connection (its `info`) holds the lock."""
     if info.pop(_HOLDS_LOCK, False):
         _WRITE_LOCK.release()
 
@@ -84,24 +77,26 @@ def configure_engine_events(app: Flask) -> None:
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _release_write_lock(conn)
+            _release_write_lock(conn.info)
             raise
 
     @event.listens_for(engine, "commit")
     def _sqlite_commit(conn: Any) -> None:
-        _release_write_lock(conn)
+        _release_write_lock(conn.info)
         if has_request_context():
             g._committed = True
 
     @event.listens_for(engine, "rollback")
     def _sqlite_rollback(conn: Any) -> None:
-        _release_write_lock(conn)
+        _release_write_lock(conn.info)
 
     @app.teardown_request
     def _sqlite_release_write_lock(_error: BaseException | None) -> None:
+        # A last guard: a transaction that ended with no commit or rollback event (the
+        # pool's own reset, an invalidated connection) must not keep every later writer out.
         info = g.pop("_write_lock_info", None)
         if info is not None:
-            _release_after_request(info)
+            _release_write_lock(info)
 
 
 def finish_transaction() -> None:
