@@ -410,3 +410,25 @@ def test_an_export_validates_against_the_schema(app, alice_id, alice):
     assert not problems, problems[:10]
     data["tables"]["mood_checkins"][0]["mood"] = "four"
     assert list(validator.iter_errors(data)), "the schema must catch a wrong type"
+
+
+def test_a_build_whose_worker_died_is_made_again_and_one_that_never_ends_fails(app, alice_id):
+    """The queue has no acknowledgements: a build taken by a worker killed mid-task is only
+    in the database. The ten-minute task queues it again; after an hour it gives up."""
+    with app.app_context():
+        alice = db.session.get(User, alice_id)
+        lost = factories.make_export_job(alice, status="running")
+        lost.created_at = now_utc() - export.ABANDONED_AFTER - timedelta(minutes=1)
+        hopeless = factories.make_export_job(alice, status="queued")
+        hopeless.created_at = now_utc() - export.GIVE_UP_AFTER - timedelta(minutes=1)
+        just_started = factories.make_export_job(alice, status="running")
+        db.session.commit()
+        ids = lost.id, hopeless.id, just_started.id
+
+        account_tasks.restart_abandoned_exports.call_local()
+
+        db.session.expire_all()
+        lost, hopeless, just_started = (db.session.get(DataExport, i) for i in ids)
+        assert lost.status == "ready" and lost.file_name  # built again, at once in tests
+        assert hopeless.status == "failed"
+        assert just_started.status == "running"  # its worker may well be writing it now

@@ -40,6 +40,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    update,
 )
 
 from webapp.account.tables import rows_of, user_tables
@@ -54,6 +55,11 @@ FORMAT = "onward-export"
 FORMAT_VERSION = 1
 PAGE_SIZE = 500
 KEEP_FOR = timedelta(days=1)
+# Five years of data take seconds to write, so a build still queued or running after this
+# lost its worker (killed mid-task: the queue has no acknowledgements) and is queued again;
+# one still not done after GIVE_UP_AFTER is marked failed, so the user can ask anew.
+ABANDONED_AFTER = timedelta(minutes=10)
+GIVE_UP_AFTER = timedelta(hours=1)
 # A build that has run this long has died with its worker; the purge clears it.
 STALE_AFTER = timedelta(hours=6)
 
@@ -395,6 +401,24 @@ def column_schema(column) -> dict[str, Any]:
 
 
 # --- Housekeeping ---------------------------------------------------------------------------
+
+
+def abandoned_builds() -> list[tuple[int, int]]:
+    """(job id, user id) of builds that lost their worker and are worth another go; builds
+    past GIVE_UP_AFTER are marked failed instead. Commits."""
+    now = now_utc()
+    unfinished = DataExport.status.in_(("queued", "running"))
+    db.session.execute(
+        update(DataExport)
+        .where(unfinished, DataExport.created_at <= now - GIVE_UP_AFTER)
+        .values(status="failed", finished_at=now)
+    )
+    again = db.session.execute(
+        select(DataExport.id, DataExport.user_id)
+        .where(unfinished, DataExport.created_at <= now - ABANDONED_AFTER)
+    ).all()
+    db.session.commit()
+    return [(job_id, user_id) for job_id, user_id in again]
 
 
 def purge_expired() -> int:

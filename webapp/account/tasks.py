@@ -21,6 +21,16 @@ def build_export(job_id: int, *, user_id: int) -> None:
     export.build(job_id)
 
 
+@huey.periodic_task(crontab(minute="*/10"))
+@in_app_context
+def restart_abandoned_exports() -> None:
+    """Every ten minutes: a build whose worker was killed mid-task runs again (a build starts
+    its file afresh), so an export asked for is made even then (TST-09)."""
+    for job_id, user_id in export.abandoned_builds():
+        logger.info("export %s lost its worker; queued again", job_id)
+        build_export(job_id, user_id=user_id)
+
+
 # No retries: a purge that fails is done by the next hour's run.
 @huey.periodic_task(crontab(minute="20"))
 @in_app_context
