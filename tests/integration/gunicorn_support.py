@@ -114,10 +114,12 @@ class Browser:
             headers["X-CSRFToken"] = self.token
         if htmx:
             headers["HX-Request"] = "true"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read().decode()
-        conn.close()
+        try:  # closed even when the server is cut off mid-answer (a killed worker)
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read().decode()
+        finally:
+            conn.close()
         return response, data
 
     def remember(self, response) -> None:
