@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-import pytest
 import redis
 from aiosmtpd.controller import Controller
 
@@ -34,20 +33,16 @@ REDIS_FOR_TESTS = "redis://127.0.0.1:6379/9"
 
 @contextmanager
 def scratch_postgres() -> Iterator[str]:
-    """A new, empty PostgreSQL database with the app's tables, dropped afterwards. Without a
-    reachable PostgreSQL the test is skipped, except in CI, where that is a failure."""
+    """A new, empty PostgreSQL database with the app's tables, dropped afterwards. These
+    tests run in the PostgreSQL run only (tests/conftest.py), so an unreachable PostgreSQL
+    is an error, never a skip."""
     base = urlsplit(os.environ.get("TEST_DATABASE_URL", "").strip() or DEFAULT_POSTGRES)
     if not base.scheme.startswith("postgres"):
         base = urlsplit(DEFAULT_POSTGRES)
     admin = urlunsplit(base._replace(scheme="postgresql", path="/postgres"))
     name = f"onward_hosts_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"no PostgreSQL to share between servers: {error}")
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
     url = urlunsplit(base._replace(scheme="postgresql+psycopg", path=f"/{name}"))
     try:
         with_tables(url)
