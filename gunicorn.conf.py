@@ -3,6 +3,7 @@ GUNICORN_CMD_ARGS, e.g. GUNICORN_CMD_ARGS="--threads 16"."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -106,3 +107,10 @@ def on_starting(server: Any) -> None:
 def refuse_unshared_workers(workers_asked: int) -> None:
     if workers_asked > 1 and not limits_are_shared(os.environ):
         raise RuntimeError(one_worker_only(workers_asked))
+
+
+def when_ready(server: Any) -> None:
+    """Move the preloaded app's objects out of the garbage collector's reach: every worker
+    forked from here would otherwise scan them again and again, and touching them for that
+    copies the shared memory pages into each worker."""
+    gc.freeze()

@@ -499,6 +499,11 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: P
                                      seconds, args.threads, {})
                 else:
                     session = sessions[dataset]
+                    # A browser sends the newest cookie. The session's last-seen time is
+                    # renewed at most once a minute (webapp/auth/sessions.py); a cookie kept
+                    # from sign-in for the whole bench would make every request after that
+                    # minute sign and send a new cookie, which no browser does.
+                    session.get("/account")
                     headers = {"Cookie": session.cookie}
                     script = None
                     if key == "checkin":

@@ -324,6 +324,16 @@ def test_an_engine_url_from_a_hosting_platform_is_accepted():
     create_engine(normalise_database_url("postgres://u:p@h/db"))  # psycopg 3 is the driver
 
 
+def test_only_a_database_server_has_its_connections_tested_before_use(app):
+    from webapp.config import engine_options
+    from webapp.extensions import db
+
+    assert engine_options("postgresql+psycopg://u@h/db") == {"pool_pre_ping": True}
+    assert engine_options("sqlite:///x.db") == {}
+    with app.app_context():
+        assert db.engine.pool._pre_ping is (db.engine.dialect.name != "sqlite")
+
+
 def test_unknown_hosts_are_refused_when_trusted_hosts_is_set():
     app = create_app({"TESTING": True, "TRUSTED_HOSTS": ["onward.example"]})
     client = app.test_client()

@@ -149,3 +149,16 @@ def test_the_access_log_writes_a_share_link_by_its_hash_prefix_never_its_token(l
     assert token not in line and line.count(f"/s/{token_id(token)}") == 7
     # Other paths are left as they are.
     assert "/share/3/renew" in access_line(config, "%(U)s", "/share/3/renew")
+
+
+def test_the_preloaded_app_is_out_of_the_garbage_collectors_reach_before_workers_fork(load):
+    import gc
+
+    config = load()
+    assert config["preload_app"] is True
+    gc.unfreeze()
+    try:
+        config["when_ready"](SimpleNamespace())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
