@@ -438,10 +438,16 @@ def prepare_database(env: dict, tmp: Path) -> dict:
 
 
 def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: Path) -> dict:
+    if args.limits != "memory://":
+        # The bench's own Redis database, emptied so no count from an earlier run (sign-in
+        # attempts, a share link's views) refuses a request of this one.
+        import redis
+        redis.Redis.from_url(args.limits).flushdb()
     env = {**os.environ, "DATABASE_URL": database_url,
            "SECRET_KEY": secrets.token_urlsafe(48),
-           # Any host is fine on loopback, limits stay in memory, nothing is mailed.
-           "TRUSTED_HOSTS": "127.0.0.1,localhost", "RATELIMIT_STORAGE_URI": "memory://",
+           # Any host is fine on loopback, nothing is mailed; rate-limit counts where --limits
+           # says, which sets gunicorn's default worker count (gunicorn.conf.py).
+           "TRUSTED_HOSTS": "127.0.0.1,localhost", "RATELIMIT_STORAGE_URI": args.limits,
            "MAIL_BACKEND": "log",
            # As behind one proxy, so the share page's wrk script can give each request its
            # own address (X-Forwarded-For): its per-address limit stays on, per mentor.
@@ -673,8 +679,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pages", help="only these pages, comma-separated keys (" +
                         ",".join(p.key for p in PAGES) + "); the default is all")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--limits", choices=("redis", "memory"),
+                        help="where rate-limit counts live, as in production: redis (the "
+                             "default when BENCH_REDIS_URL, redis://127.0.0.1:6379/15, answers; "
+                             "gunicorn then runs 2 workers x 4 threads) or memory (1 worker x 8 "
+                             "threads, a single small server without Redis)")
     args = parser.parse_args()
     args.connections = sorted({int(c) for c in args.connections.split(",")})
+    args.limits = limits_uri(args.limits)
     if args.pages:
         keys = args.pages.split(",")
         unknown = set(keys) - {p.key for p in PAGES}
@@ -684,6 +696,23 @@ def parse_args() -> argparse.Namespace:
     if not 1 <= args.seconds <= 300 or not 1 <= args.rounds <= 20:
         parser.error("--seconds is 1 to 300 and --rounds 1 to 20")
     return args
+
+
+def limits_uri(choice: str | None) -> str:
+    """The rate-limit store for both servers: Redis as the README's deployment has it, in a
+    database of the bench's own, unless asked for memory or no Redis answers."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if choice == "memory":
+        return "memory://"
+    import redis
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        if choice == "redis":
+            die(f"--limits redis: no Redis at {url} ({error})")
+        log(f"no Redis at {url}: rate limits in memory (1 worker), as on a server without it")
+        return "memory://"
+    return url
 
 
 @contextlib.contextmanager
@@ -724,12 +753,14 @@ def main() -> int:
         log(f"WARNING: load average {load_before:.2f} on {os.cpu_count()} cores before "
             "starting: something else is running, so read the figures with care")
     import runpy
+    os.environ["RATELIMIT_STORAGE_URI"] = args.limits  # read by gunicorn.conf.py
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     settings = (f"both servers: gunicorn.conf.py, {conf['workers']} worker(s) x "
                 f"{conf['threads']} threads ({conf['worker_class']}), max_requests "
                 f"{conf.get('max_requests', 0)}"
                 + (f", GUNICORN_CMD_ARGS={os.environ['GUNICORN_CMD_ARGS']!r}"
                    if os.environ.get("GUNICORN_CMD_ARGS") else "")
+                + f"; rate limits in {args.limits.split(':')[0]}"
                 + f"; wrk -t{args.threads}, {args.seconds} s per run")
     tmp = Path(tempfile.mkdtemp(prefix="onward-bench."))
     results, status = [], 0
