@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
@@ -330,6 +330,31 @@ def test_two_ticks_send_once(app, alice_id, push_service):
     tick(app)
     tick(app)  # the same minute again
     tick(app, NINE_IN_LONDON.replace(minute=10))  # a later tick inside the catch-up window
+    assert push_service.paths() == ["/p"]
+
+
+def test_a_reminder_claimed_by_a_worker_that_died_is_sent_once_its_lease_is_over(
+        app, alice_id, push_service):
+    with_reminder(app, alice_id)
+    subscribe_directly(app, alice_id, new_browser(push_service.url + "/p"))
+    with app.app_context():  # a worker claims the reminder, then is killed before sending
+        assert services.claim(alice_id, date(2026, 7, 1), services.SENDING, NINE_IN_LONDON)
+    lease = services.SEND_LEASE
+
+    tick(app, NINE_IN_LONDON + lease - timedelta(minutes=1))  # it might only be slow
+    assert push_service.received == []
+    tick(app, NINE_IN_LONDON + lease + timedelta(minutes=1))
+    tick(app, NINE_IN_LONDON + lease + timedelta(minutes=2))
+    assert push_service.paths() == ["/p"]
+    with app.app_context():
+        assert db.session.scalar(select(ReminderSend.outcome)) == "sent"
+
+
+def test_a_sent_reminder_is_never_taken_over(app, alice_id, push_service):
+    with_reminder(app, alice_id)
+    subscribe_directly(app, alice_id, new_browser(push_service.url + "/p"))
+    tick(app)
+    tick(app, NINE_IN_LONDON + services.SEND_LEASE + timedelta(minutes=1))
     assert push_service.paths() == ["/p"]
 
 

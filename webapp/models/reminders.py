@@ -45,7 +45,8 @@ class ReminderSend(Base):
     """The claim on one day's reminder: one row per user and local day.
 
     The periodic task inserts it with ON CONFLICT DO NOTHING before sending, so however many
-    consumers or ticks find the reminder due, only the one whose insert wrote a row sends.
+    consumers or ticks find the reminder due, only the one whose insert wrote a row sends
+    (or, once its lease is over, the one tick that takes over a claim left "sending").
     """
 
     __tablename__ = "reminder_sends"
@@ -54,6 +55,7 @@ class ReminderSend(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     local_date: Mapped[date] = mapped_column(Date)
-    # "sent", or "skipped" when the user had already checked in that day.
+    # "sending" once claimed, "sent" once the browsers were called, or "skipped" when the
+    # user had already checked in that day (webapp/reminders/services.py).
     outcome: Mapped[str] = mapped_column(String(10))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -3,7 +3,8 @@ Free of requests and templates; every function that changes something commits.
 
 A reminder is due at the user's chosen local time on the chosen weekdays. The periodic task
 (`tasks.py`) calls `send_due_reminders()` each minute; a claim row per user and local day
-(`ReminderSend`) makes sure it goes out once, however many workers or ticks find it due.
+(`ReminderSend`) makes sure it goes out once, however many workers or ticks find it due, and
+a claim's lease (SEND_LEASE) lets a later tick send the reminder a dead worker had claimed.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select, update
 
 from webapp.clock import now_utc
 from webapp.database import insert_ignoring_conflicts
 from webapp.extensions import db
 from webapp.models import MoodCheckin, PushSubscription, ReminderSend, User
 from webapp.models.reminders import ENDPOINT_MAX
-from webapp.reminders.push import Delivery, PushTarget, deliver
+from webapp.reminders.push import TIMEOUT_SECONDS, Delivery, PushTarget, deliver
 from webapp.reminders.vapid import vapid_keys
 from webapp.timezones import zone
 
@@ -46,6 +47,12 @@ CLAIMS_KEPT_DAYS = 3
 # A tick that runs late (a busy or restarted worker) still sends within this window; after
 # it, the day's reminder is let go rather than arriving at an odd hour.
 CATCH_UP = timedelta(minutes=30)
+# A claim is "sending" until the browsers have been called, then "sent". One still "sending"
+# this long after it was taken belongs to a worker that died on the way (kill -9, a lost
+# host), so a later tick inside CATCH_UP takes it over and sends. Longer than the slowest
+# send a live worker can make (every browser timing out), so a slow one is never doubled.
+SEND_LEASE = timedelta(seconds=max(300, 2 * DEVICES_MAX * TIMEOUT_SECONDS))
+SENDING, SENT, SKIPPED = "sending", "sent", "skipped"
 
 MESSAGE = {
     "title": "A moment for you",
@@ -282,13 +289,32 @@ def checked_in_on(user_id: int, day: date) -> bool:
         MoodCheckin.user_id == user_id, MoodCheckin.local_date == day))))
 
 
-def claim(user_id: int, day: date, outcome: str) -> bool:
-    """Claim the user's reminder for `day`. True for the one caller that gets it. Commits,
-    so other workers see the claim before anything is sent."""
+def claim(user_id: int, day: date, outcome: str, now: datetime) -> bool:
+    """Claim the user's reminder for `day`, as SENDING (about to go out) or SKIPPED. True
+    for the one caller that gets it: the first, or the first after a SENDING claim's lease
+    ran out. Commits, so other workers see the claim before anything is sent."""
     won = insert_ignoring_conflicts(ReminderSend, ["user_id", "local_date"], user_id=user_id,
-                                    local_date=day, outcome=outcome, claimed_at=now_utc())
+                                    local_date=day, outcome=outcome, claimed_at=now)
+    if not won and outcome == SENDING:
+        # One UPDATE with the lease in its WHERE: of two ticks taking over, one matches.
+        won = db.session.execute(
+            update(ReminderSend)
+            .where(ReminderSend.user_id == user_id, ReminderSend.local_date == day,
+                   ReminderSend.outcome == SENDING, ReminderSend.claimed_at < now - SEND_LEASE)
+            .values(claimed_at=now)
+        ).rowcount == 1  # type: ignore[attr-defined]
     db.session.commit()
     return won
+
+
+def mark_sent(user_id: int, day: date) -> None:
+    """The day's reminder has reached the push services: no tick takes it over. Commits."""
+    db.session.execute(
+        update(ReminderSend)
+        .where(ReminderSend.user_id == user_id, ReminderSend.local_date == day)
+        .values(outcome=SENT)
+    )
+    db.session.commit()
 
 
 def send_due_reminders(now: datetime | None = None) -> int:
@@ -316,10 +342,11 @@ def send_due_reminders(now: datetime | None = None) -> int:
         if day is None:
             continue
         if checked_in_on(user_id, day):
-            claim(user_id, day, "skipped")
+            claim(user_id, day, SKIPPED, now)
             continue
-        if claim(user_id, day, "sent"):
+        if claim(user_id, day, SENDING, now):
             _send_to(_subscriptions_of(user_id), MESSAGE)
+            mark_sent(user_id, day)
             reminded += 1
     return reminded
 
