@@ -214,8 +214,8 @@ def test_the_password_can_go_only_with_two_passkeys(app, alice, alice_id):
     assert alice.post("/account/password/remove").status_code == 303
     with app.app_context():
         assert db.session.get(User, alice_id).password_hash == ""
-    for url in ("/account/password", "/account/email"):
-        assert "you sign in with passkeys only" in alice.get(url).get_data(as_text=True).lower()
+    assert "you sign in with passkeys only" in alice.get(
+        "/account/password").get_data(as_text=True).lower()
     # Password sign-in now fails exactly like a wrong password.
     tried = app.test_client().post("/auth/login", data={"email": "alice@example.com",
                                                         "password": PASSWORD})
@@ -247,6 +247,53 @@ def test_confirming_it_is_you_with_a_passkey(app, alice, alice_id, bob_id):
     confirmed = passkey_sign_in(alice, phone, url="/auth/reauth/passkey?next=/account/passkeys")
     assert confirmed.status_code == 200 and confirmed.json == {"redirect": "/account/passkeys"}
     assert alice.post("/account/passkeys/options").status_code == 200
+
+
+def passkeys_only(app, client, user_id: int) -> SoftAuthenticator:
+    """The account signs in with two passkeys and no password; this device's sign-in is no
+    longer fresh. Returns one of the passkeys."""
+    _, phone = make_passkey(app, user_id)
+    make_passkey(app, user_id, "Laptop")
+    assert client.post("/account/password/remove").status_code == 303
+    not_fresh(client)
+    return phone
+
+
+def test_a_password_less_account_changes_its_email_after_confirming_with_a_passkey(
+        app, alice, alice_id):
+    phone = passkeys_only(app, alice, alice_id)
+    asked = alice.get("/account/email")
+    assert asked.status_code == 302 and asked.location.startswith("/auth/reauth")
+    reauth = alice.get(asked.location).get_data(as_text=True)
+    assert "data-passkey-reauth" in reauth and 'name="password"' not in reauth
+    assert alice.post("/account/email", data={"email": "alice.new@example.com"}).status_code \
+        == 302  # still not confirmed: nothing changes
+    confirmed = passkey_sign_in(alice, phone, url="/auth/reauth/passkey?next=/account/email")
+    assert confirmed.json == {"redirect": "/account/email"}
+
+    page = alice.get("/account/email").get_data(as_text=True)
+    assert 'name="current_password"' not in page
+    assert alice.post("/account/email",
+                      data={"email": "alice.new@example.com"}).status_code == 303
+    with app.app_context():
+        assert db.session.get(User, alice_id).email == "alice.new@example.com"
+
+
+def test_a_password_less_account_sets_a_password_after_confirming_with_a_passkey(
+        app, alice, alice_id):
+    phone = passkeys_only(app, alice, alice_id)
+    assert alice.get("/account/password").status_code == 302
+    passkey_sign_in(alice, phone, url="/auth/reauth/passkey")
+    page = alice.get("/account/password").get_data(as_text=True)
+    assert "Set a password" in page and 'name="current_password"' not in page
+    too_short = alice.post("/account/password", data={"new_password": "short"})
+    assert too_short.status_code == 422
+    done = alice.post("/account/password", data={"new_password": "a door of my own again"},
+                      follow_redirects=True)
+    assert "Password set" in done.get_data(as_text=True)
+    sign_in(app.test_client(), "alice@example.com", "a door of my own again")
+    # With a password again, changing it asks for it, as for everyone.
+    assert 'name="current_password"' in alice.get("/account/password").get_data(as_text=True)
 
 
 class NoPasskeys(TestConfig):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import (
     Blueprint,
     abort,
@@ -45,13 +47,14 @@ from webapp.auth.sessions import (
     live_sessions,
     sign_out_other_devices,
 )
-from webapp.extensions import limiter
+from webapp.extensions import limiter, login_manager
 from webapp.forms import ConfirmForm
 from webapp.models import DataExport, Passkey
 from webapp.ownership import get_owned_or_404
 from webapp.rendering import render_form, render_page
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+FormT = TypeVar("FormT", ChangeEmailForm, ChangePasswordForm)
 
 # Uploads of a whole export may be larger than the app's 1 MiB for everything else.
 LARGE_UPLOADS = frozenset({"account.import_json", "account.import_daylio"})
@@ -90,15 +93,26 @@ def profile():
     return render_form("account/profile.html", form)
 
 
+def _confirmed_by_password_or_passkey(form: FormT) -> FormT:
+    """`form` as the user confirms it's them: with their current password, or, for an
+    account that signs in with passkeys only, by the fresh passkey sign-in the view asked
+    for, so the form has no password field."""
+    if not current_user.password_hash:
+        del form.current_password
+    return form
+
+
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10/hour", methods=["POST"])
 def change_email():
-    """Change the sign-in email. The password is asked again (SEC-14) and the old address
-    is told (SEC-08)."""
-    form = ChangeEmailForm()
+    """Change the sign-in email. The password is asked again (SEC-14), or a passkey for an
+    account without one, and the old address is told (SEC-08)."""
+    if not current_user.password_hash and not login_fresh():
+        return login_manager.needs_refresh()
+    form = _confirmed_by_password_or_passkey(ChangeEmailForm())
     if form.validate_on_submit():
-        if not auth_services.confirm_password(
+        if "current_password" in form and not auth_services.confirm_password(
             current_user, form.current_password.data, device=presented_device()
         ):
             form.current_password.errors.append("That isn't your password.")
@@ -120,20 +134,27 @@ def change_email():
 @login_required
 @limiter.limit("10/hour", methods=["POST"])
 def change_password():
-    """Change the password; needs the current one (SEC-03) and signs out other devices."""
-    form = ChangePasswordForm(personal=(current_user.display_name, current_user.email))
+    """Change the password; needs the current one (SEC-03) and signs out other devices. An
+    account that signs in with passkeys only sets one here after confirming with a
+    passkey."""
+    if not current_user.password_hash and not login_fresh():
+        return login_manager.needs_refresh()
+    form = _confirmed_by_password_or_passkey(
+        ChangePasswordForm(personal=(current_user.display_name, current_user.email)))
     if form.validate_on_submit():
-        if not auth_services.confirm_password(
+        if "current_password" in form and not auth_services.confirm_password(
             current_user, form.current_password.data, device=presented_device()
         ):
             form.current_password.errors.append("That isn't your current password.")
             return render_form("account/password.html", form, status=400)
+        had_one = "current_password" in form
         auth_services.set_password(
             current_user, form.new_password.data, keep_session_id=current_user.current_session.id
         )
         security_event("password_changed", user_id=current_user.id)
         notices.send_password_changed(current_user, everywhere=False)
-        flash("Password changed. Your other devices were signed out.", "success")
+        flash(("Password changed." if had_one else "Password set: you can sign in with it "
+               "or with a passkey.") + " Your other devices were signed out.", "success")
         return redirect(url_for("account.profile"), code=303)
     return render_form("account/password.html", form)
 
