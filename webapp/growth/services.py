@@ -307,22 +307,23 @@ def _question_rows(query) -> list[QuestionRow]:
 
 def next_question(user: User, today: date | None = None) -> QuestionRow | None:
     """The question to practise now, in one query on the user's questions: one never
-    practised (oldest first); else the weakest (last rated 1-3, lowest first, the one
-    practised longest ago breaking ties); else the steady ones, longest ago first. A
-    question already practised today waits until the others have had a turn, so "practise
-    another" never hands back the one just done."""
+    practised (oldest first); else the least recently practised weak one (last rated 1-3;
+    on the same day, the lower rating first), as issue 6 asks, so every shaky question
+    comes round in turn instead of the shakiest one coming back again and again; else the
+    steady ones, longest ago first. A question already practised today waits until the
+    others have had a turn, so "practise another" never hands back the one just done."""
     today = today or local_today(user.timezone)
     practised = PracticeQuestion.last_practised_on
-    weakness = case((PracticeQuestion.last_rating <= WEAK_UP_TO, PracticeQuestion.last_rating),
-                    else_=WEAK_UP_TO + 1)
+    weak_first = case((PracticeQuestion.last_rating <= WEAK_UP_TO, 0), else_=1)
     query = (
         select(PracticeQuestion)
         .where(PracticeQuestion.user_id == user.id)
         .order_by(
             case((practised.is_(None), 0), else_=1),
             case((practised >= today, 1), else_=0),
-            weakness,
+            weak_first,
             practised,
+            PracticeQuestion.last_rating,
             PracticeQuestion.id,
         )
         .limit(1)
