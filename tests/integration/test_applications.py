@@ -18,7 +18,7 @@ from tests.integration.test_route_guards import (
 )
 from webapp.errors import CSRF_MESSAGE
 from webapp.extensions import db
-from webapp.models import Application, JournalEntry, Skill, StageChange, User
+from webapp.models import Application, JournalEntry, PracticeQuestion, Skill, StageChange, User
 from webapp.timezones import local_today
 
 
@@ -467,9 +467,27 @@ def test_feedback_received_with_skills_shows_on_the_application(app, alice, alic
     assert count(app, Skill) == 2
 
 
+def test_questions_from_feedback_go_to_interview_practice(app, alice, alice_id):
+    application_id = make(app, alice_id, lambda u: factories.make_application(
+        u, "Acme & Sons", "Designer"))
+    response = alice.post(f"/applications/{application_id}/feedback", data={
+        "feedback": "Be ready for a case study.",
+        "questions": "Walk us through a case study.\r\nHow do you handle pushback?\r\n"})
+    assert response.status_code == 303
+    follow = text(alice.get(response.headers["Location"]))
+    assert "2 questions added to your interview practice in Growth." in follow
+    bank = text(alice.get("/growth/questions"))
+    assert "Walk us through a case study." in bank and "How do you handle pushback?" in bank
+    assert bank.count("From feedback: Designer at Acme & Sons.") == 2
+    assert count(app, PracticeQuestion) == 2
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
+        ({"questions": "\n".join(f"Question {n}?" for n in range(21))},
+         "Add up to 20 questions at a time."),
+        ({"questions": "q" * 501}, "Keep each question to 500 characters."),
         ({"requested_on": "2999-01-01"}, "That day hasn't come yet."),
         ({"requested_on": "2024-03-05", "received_on": "2024-03-01"},
          "The answer can't come before you asked."),
@@ -485,6 +503,7 @@ def test_bad_feedback_is_refused(app, alice, alice_id, data, message):
     assert message in text(response)
     assert load(app, Application, application_id).feedback is None
     assert count(app, Skill) == 0
+    assert count(app, PracticeQuestion) == 0
 
 
 def test_a_nudge_after_ten_days_without_an_answer(app, alice, alice_id):

@@ -320,11 +320,13 @@ def feedback(application_id: int):
         form.fill(application)
     if form.validate_on_submit():
         try:
-            asking.save_feedback(current_user, application, form.feedback_input())
+            added = asking.save_feedback(current_user, application, form.feedback_input())
         except ApplicationProblem as problem:
             form.refuse(problem)
         else:
-            flash("Saved.", "success")
+            practice = (f" {added} question{'s' if added != 1 else ''} added to your interview "
+                        "practice in Growth." if added else "")
+            flash(f"Saved.{practice}", "success")
             return redirect(url_for(".detail", application_id=application.id), code=303)
     draft = asking.draft_request(application, current_user.display_name)
     return render_form("applications/feedback.html", form, application=application,

@@ -249,6 +249,34 @@ def add_question(user: User, text: str, *, source: str = "own",
     return question
 
 
+def question_key(question: str) -> str:
+    """How questions compare: case, spacing and a final "?" don't make a new one."""
+    return " ".join(question.split()).casefold().rstrip("?").strip()
+
+
+def add_new_questions(user: User, texts: tuple[str, ...], *, source: str,
+                      application_id: int | None = None) -> int:
+    """Add to the user's bank each of `texts` it doesn't hold yet (whatever that one's
+    source), for a service that saves more than questions in one transaction: the caller
+    checks the texts (at most QUESTION_MAX characters each) and commits. Returns how many
+    were added."""
+    if source not in QUESTION_SOURCES:
+        raise ValueError(f"unknown question source {source!r}")
+    if not texts:
+        return 0
+    known = {question_key(q) for q in db.session.scalars(
+        select(PracticeQuestion.question).where(PracticeQuestion.user_id == user.id))}
+    added = 0
+    for text in texts:
+        key = question_key(text)
+        if key and key not in known:
+            known.add(key)
+            db.session.add(PracticeQuestion(user_id=user.id, question=text, source=source,
+                                            application_id=application_id))
+            added += 1
+    return added
+
+
 def update_question(question: PracticeQuestion, text: str) -> PracticeQuestion:
     """Reword a question; where it came from and its practice stay. Raises GrowthProblem.
     Commits."""
