@@ -16,6 +16,7 @@ from tests.integration.test_route_guards import (
     WORST_FRAGMENT_BUDGET,
     statement_report,
 )
+from webapp.applications.words import THINKING_TRAPS
 from webapp.errors import CSRF_MESSAGE
 from webapp.extensions import db
 from webapp.models import Application, JournalEntry, PracticeQuestion, Skill, StageChange, User
@@ -299,6 +300,14 @@ def test_each_step_works_without_js(app, alice, alice_id):
     assert response.headers["Location"] == f"{base}?step=reframe"
     page = text(alice.get(response.headers["Location"]))
     assert "<html" in page and "Your thought: Not good enough" in page.replace("<q class=\"quoted\">", "").replace("</q>", "")
+
+
+def test_the_thought_step_explains_each_thinking_trap_in_one_line(app, alice, alice_id):
+    entry_id = make(app, alice_id, factories.make_reflection)
+    page = text(alice.get(f"/applications/reflections/{entry_id}?step=thought"))
+    assert len(THINKING_TRAPS) >= 5
+    for trap in THINKING_TRAPS:
+        assert trap.label in page and trap.explanation in page, trap.key
 
 
 def test_skipping_a_step_is_a_get(app, alice, alice_id):
