@@ -612,3 +612,18 @@ def test_demo_data_adds_a_realistic_search_once(app):
     second = runner.invoke(args=args, env=DEMO_ENV)
     assert second.exit_code == 0 and "The job search was there already." in second.output
     assert count(app, Application) == 60
+
+
+def test_a_short_demo_still_has_its_dozen_rejections_through_the_flow(app):
+    from tests.integration.test_platform import DEMO_ENV
+
+    result = app.test_cli_runner().invoke(
+        args=["demo-data", "--email", "demo@example.com", "--days", "7"], env=DEMO_ENV)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        reflections = db.session.scalars(
+            select(JournalEntry).where(JournalEntry.application_id.is_not(None))).all()
+        rejected = db.session.scalar(select(func.count()).select_from(Application).where(
+            Application.stage == "rejected"))
+        done = [r for r in reflections if r.thought_record.completed_at]
+    assert len(done) == len(reflections) == rejected == 12
