@@ -105,6 +105,10 @@ def test_from_a_new_application_through_the_whole_rejection_flow(
     page.locator("label.chip", has_text="Apply to one more role").tap()
     page.get_by_role("button", name="Finish").tap()
     expect(page.locator("#flow-step")).to_contain_text("Your reflection is saved")
+    # ...and ends with a mood check-in, in place.
+    page.get_by_role("button", name="Mood: okay", exact=True).tap()
+    expect(page.locator("#checkin-panel h2")).to_have_text("Saved: you're feeling okay")
+    expect(page.locator("#today-checkins .checkin-list li")).to_contain_text("Okay")
     assert page.evaluate("window.__sameDocument === true")
     assert urlsplit(page.url).path == reflection
 
@@ -115,6 +119,7 @@ def test_from_a_new_application_through_the_whole_rejection_flow(
     expect(page.locator(".timeline")).to_contain_text("Asked for feedback")
     assert steps_to_yes(page) == "1"
     expect(page.locator("#job-search")).to_contain_text("step to yes. Every no is a step")
+    expect(page.locator("#today-checkins .checkin-list li")).to_have_count(1)
     watch.assert_clean()
 
 

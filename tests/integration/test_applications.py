@@ -281,6 +281,9 @@ def test_the_whole_flow_with_htmx_never_reloads_the_page(app, alice, alice_id):
         assert "<html" not in body and body.lstrip().startswith('<section id="flow-step"')
         assert response.headers["HX-Push-Url"] == f"{base}?step={following}"
         assert shows in body, step
+    # The finished flow ends on the one-tap mood check-in, answered in place.
+    assert 'hx-post="/checkins" hx-target="#checkin-panel"' in body
+    assert 'id="today-checkins"' in body and "No check-ins yet today" in body
     record, summary = steps_of(app, entry_id)
     assert record.completed_at is not None and record.next_action == "apply"
     assert record.outside_reasons == ["internal", "many_applicants"]

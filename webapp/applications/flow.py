@@ -30,6 +30,7 @@ from webapp.applications.words import (
     SMALL_WIN,
     TRAPS,
 )
+from webapp.checkins import services as checkins
 from webapp.clock import now_utc
 from webapp.extensions import db
 from webapp.models import (
@@ -525,6 +526,7 @@ class StepView:
     draft: feedback.FeedbackDraft | None = None  # feedback
     steps_to_yes: int | None = None  # forward
     suggestion: Suggestion | None = None  # forward
+    todays: checkins.TodaysCheckins | None = None  # forward, once finished: the check-in
 
     count = STEP_COUNT
     reminder = NOT_PERSONAL_REMINDER
@@ -554,4 +556,7 @@ def step_view(user: User, entry: JournalEntry, key: str | None) -> StepView:
     elif step.key == "forward":
         view.steps_to_yes = steps_to_yes(user)
         view.suggestion = suggest_next_action(user, record)
+        if record.completed_at is not None:
+            # The flow ends with a mood check-in, right here (Today's picker and list).
+            view.todays = checkins.todays_checkins(user)
     return view
