@@ -16,6 +16,7 @@ from tests.integration.test_route_guards import (
     WORST_FRAGMENT_BUDGET,
     statement_report,
 )
+from webapp.applications import flow
 from webapp.applications.words import THINKING_TRAPS
 from webapp.errors import CSRF_MESSAGE
 from webapp.extensions import db
@@ -558,8 +559,13 @@ def test_pages_stay_within_the_query_budget_with_a_long_search(app, alice, alice
     make(app, alice_id, seed_a_search)
     with app.app_context():
         some = db.session.scalar(select(Application.id).where(Application.reached >= 3))
-        entry = db.session.scalar(select(JournalEntry.id))
-    urls = ["/", "/applications", "/applications?stage=rejected", "/applications?q=company+1",
+        entry, finished = db.session.scalars(
+            select(JournalEntry.id).where(JournalEntry.kind == "reflection")
+            .order_by(JournalEntry.id).limit(2)).all()
+    make(app, alice_id, lambda user: flow.finish(user, db.session.get(JournalEntry, finished),
+                                                 "apply"))
+    urls = [f"/applications/reflections/{finished}?step=forward",  # with the mood check-in
+            "/", "/applications", "/applications?stage=rejected", "/applications?q=company+1",
             "/applications?page=2", f"/applications/{some}", f"/applications/{some}/feedback",
             "/applications/rejection"]
     urls += [f"/applications/reflections/{entry}?step={step}" for step in (

@@ -555,8 +555,10 @@ def step_view(user: User, entry: JournalEntry, key: str | None) -> StepView:
                                             record.stage_reached)
     elif step.key == "forward":
         view.steps_to_yes = steps_to_yes(user)
-        view.suggestion = suggest_next_action(user, record)
-        if record.completed_at is not None:
-            # The flow ends with a mood check-in, right here (Today's picker and list).
+        if record.completed_at is None:
+            view.suggestion = suggest_next_action(user, record)
+        else:
+            # Finished: the next step is chosen, and the flow ends with a mood check-in
+            # right here (Today's picker and list), within the page's query budget.
             view.todays = checkins.todays_checkins(user)
     return view
