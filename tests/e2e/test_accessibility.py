@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     sign_in,
     today_in,
 )
+from webapp.applications import flow
 from webapp.growth import services as growth
 
 pytestmark = pytest.mark.e2e
@@ -101,8 +102,8 @@ def check_growth_and_people(check, submit_empty, ids: dict[str, int]) -> None:
 
 
 def give_a_search(live_server: LiveServer, account: Account) -> tuple[int, int]:
-    """Applications at several stages, a quiet one, feedback asked, and a rejection flow
-    begun: (an application's id, the reflection's id)."""
+    """Applications at several stages, a quiet one, feedback asked, a rejection flow begun
+    and one finished: (an application's id, the begun reflection's id, the finished one's)."""
     today = today_in()
     with live_server.db():
         user = factories.user_by_id(account.id)
@@ -116,13 +117,16 @@ def give_a_search(live_server: LiveServer, account: Account) -> tuple[int, int]:
         factories.move(user, other, "screening")
         factories.make_small_win(user, "Landed a call with a recruiter")
         entry = factories.make_reflection(user, factories.make_application(user, "Initech"))
-        return quiet.id, entry.id
+        finished = factories.make_reflection(user, factories.make_application(user, "Hooli"))
+        flow.finish(user, finished, "apply")  # ends on the mood check-in
+        return quiet.id, entry.id, finished.id
 
 
 SEARCH_STEPS = ("happened", "not-personal", "thought", "reframe", "lesson", "feedback", "forward")
 
 
-def search_pages(application_id: int, reflection_id: int) -> list[tuple[str, str]]:
+def search_pages(application_id: int, reflection_id: int,
+                 finished_id: int) -> list[tuple[str, str]]:
     """Every page of Applications and the rejection flow, as (label, url)."""
     pages = [
         ("applications", "/applications"),
@@ -138,6 +142,8 @@ def search_pages(application_id: int, reflection_id: int) -> list[tuple[str, str
     ]
     pages += [(f"reflection, step {step}", f"/applications/reflections/{reflection_id}?step={step}")
               for step in SEARCH_STEPS]
+    pages.append(("reflection, finished: the mood check-in",
+                  f"/applications/reflections/{finished_id}?step=forward"))
     return pages
 
 
@@ -145,9 +151,9 @@ def check_the_search_pages(page: Page, axe_page: Page, live_server: LiveServer,
                            account: Account) -> dict[str, list[str]]:
     """axe on every page of Applications, the rejection flow and feedback, and on forms
     sent back with errors."""
-    application_id, reflection_id = give_a_search(live_server, account)
+    application_id, reflection_id, finished_id = give_a_search(live_server, account)
     found = {}
-    for label, url in search_pages(application_id, reflection_id):
+    for label, url in search_pages(application_id, reflection_id, finished_id):
         page.goto(url)
         assert axe_page.goto(url).status < 500, label
         found[label] = axe_violations(axe_page)
@@ -390,8 +396,7 @@ def test_tap_targets_are_44px_and_nothing_scrolls_sideways_at_360px(
     page.goto("/checkins")
     expect(page.locator(".checkin-item")).to_have_count(3)
     problems += check_tap_targets(page, "history")
-    application_id, reflection_id = give_a_search(live_server, account)
-    for label, url in search_pages(application_id, reflection_id):
+    for label, url in search_pages(*give_a_search(live_server, account)):
         page.goto(url)
         problems += check_tap_targets(page, label)
     assert not problems, "\n".join(problems)

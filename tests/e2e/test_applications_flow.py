@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
@@ -105,6 +105,10 @@ def test_from_a_new_application_through_the_whole_rejection_flow(
     page.locator("label.chip", has_text="Apply to one more role").tap()
     page.get_by_role("button", name="Finish").tap()
     expect(page.locator("#flow-step")).to_contain_text("Your reflection is saved")
+    # ...and ends with a mood check-in, in place.
+    page.get_by_role("button", name="Mood: okay", exact=True).tap()
+    expect(page.locator("#checkin-panel h2")).to_have_text("Saved: you're feeling okay")
+    expect(page.locator("#today-checkins .checkin-list li")).to_contain_text("Okay")
     assert page.evaluate("window.__sameDocument === true")
     assert urlsplit(page.url).path == reflection
 
@@ -115,6 +119,7 @@ def test_from_a_new_application_through_the_whole_rejection_flow(
     expect(page.locator(".timeline")).to_contain_text("Asked for feedback")
     assert steps_to_yes(page) == "1"
     expect(page.locator("#job-search")).to_contain_text("step to yes. Every no is a step")
+    expect(page.locator("#today-checkins .checkin-list li")).to_have_count(1)
     watch.assert_clean()
 
 
@@ -162,4 +167,27 @@ def test_no_reply_is_one_tap_after_three_quiet_weeks(
     expect(row.locator(".stage-tag")).to_have_text("No reply")
     expect(row).not_to_contain_text("No news for three weeks")
     assert steps_to_yes(page) == "1"
+    watch.assert_clean()
+
+
+def test_the_mail_link_follows_a_long_edited_draft(
+    signed_in_page: Page, watch: BrowserWatch, live_server: LiveServer, account: Account
+):
+    """feedback.js rebuilds the mailto: link as the user edits: subject and body
+    percent-encoded (CRLF line breaks), whatever they hold and however long the body is."""
+    page = signed_in_page
+    with live_server.db():
+        application = factories.make_application(
+            factories.user_by_id(account.id), "Acme", "Designer", contact_email="jo+hr@acme.test")
+        application_id = application.id
+    page.goto(f"/applications/{application_id}/feedback")
+    body = ("Q&A? 100% yes + more #1 / é ✓\nSecond line\n\n" * 80).strip()
+    page.get_by_label("Subject").fill("Re: you & me?")
+    page.get_by_label("Message").fill(body)
+    href = page.get_by_role("link", name="Open in mail app").get_attribute("href")
+    assert href is not None and len(href) > 5000
+    parts = urlsplit(href)
+    assert parts.scheme == "mailto" and unquote(parts.path) == "jo+hr@acme.test"
+    fields = parse_qs(parts.query, keep_blank_values=True)
+    assert fields == {"subject": ["Re: you & me?"], "body": [body.replace("\n", "\r\n")]}
     watch.assert_clean()

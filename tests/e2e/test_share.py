@@ -99,6 +99,39 @@ def test_a_mentor_sees_exactly_two_cards_leaves_a_note_and_loses_access_when_it_
     watch.assert_clean()
 
 
+def test_the_share_button_opens_the_phones_share_sheet_with_the_link(
+    signed_in_page: Page, watch: BrowserWatch
+):
+    """Where the browser has the Web Share API (phones do; this Chromium does not, so a
+    stand-in records the call), "Share…" appears and hands the sheet the link shown once."""
+    page = signed_in_page
+    page.context.add_init_script(
+        "window.__shared = [];"
+        "navigator.share = function (data) { window.__shared.push(data);"
+        " document.body.setAttribute('data-shared', String(window.__shared.length));"
+        " return Promise.resolve(); };"
+    )
+    page.goto("/")
+    url = make_link_in_the_browser(page, "for Jo, my coach")
+    share = page.get_by_role("button", name="Share…")
+    expect(share).to_be_visible()
+    share.tap()
+    expect(page.locator("body")).to_have_attribute("data-shared", "1")
+    assert page.evaluate("window.__shared") == [{"title": "My progress in Onward", "url": url}]
+    watch.assert_clean()
+
+
+def test_without_the_web_share_api_only_copy_shows(signed_in_page: Page, watch: BrowserWatch):
+    page = signed_in_page
+    page.context.add_init_script("delete Navigator.prototype.share;")
+    page.goto("/")
+    make_link_in_the_browser(page, "for Kim")
+    assert page.evaluate("typeof navigator.share") == "undefined"
+    expect(page.get_by_role("button", name="Copy the link")).to_be_visible()
+    expect(page.locator("[data-share-from]")).to_be_hidden()
+    watch.assert_clean()
+
+
 def test_the_mentors_page_prints_only_the_cards(
     watched_context, watch: BrowserWatch, live_server: LiveServer, account: Account
 ):

@@ -16,9 +16,12 @@ from tests.integration.test_route_guards import (
     WORST_FRAGMENT_BUDGET,
     statement_report,
 )
+from webapp.applications import flow
+from webapp.applications.words import THINKING_TRAPS
 from webapp.errors import CSRF_MESSAGE
 from webapp.extensions import db
-from webapp.models import Application, JournalEntry, Skill, StageChange, User
+from webapp.models import Application, JournalEntry, PracticeQuestion, Skill, StageChange, User
+from webapp.models.search import application_skills
 from webapp.timezones import local_today
 
 
@@ -279,6 +282,9 @@ def test_the_whole_flow_with_htmx_never_reloads_the_page(app, alice, alice_id):
         assert "<html" not in body and body.lstrip().startswith('<section id="flow-step"')
         assert response.headers["HX-Push-Url"] == f"{base}?step={following}"
         assert shows in body, step
+    # The finished flow ends on the one-tap mood check-in, answered in place.
+    assert 'hx-post="/checkins" hx-target="#checkin-panel"' in body
+    assert 'id="today-checkins"' in body and "No check-ins yet today" in body
     record, summary = steps_of(app, entry_id)
     assert record.completed_at is not None and record.next_action == "apply"
     assert record.outside_reasons == ["internal", "many_applicants"]
@@ -298,6 +304,14 @@ def test_each_step_works_without_js(app, alice, alice_id):
     assert response.headers["Location"] == f"{base}?step=reframe"
     page = text(alice.get(response.headers["Location"]))
     assert "<html" in page and "Your thought: Not good enough" in page.replace("<q class=\"quoted\">", "").replace("</q>", "")
+
+
+def test_the_thought_step_explains_each_thinking_trap_in_one_line(app, alice, alice_id):
+    entry_id = make(app, alice_id, factories.make_reflection)
+    page = text(alice.get(f"/applications/reflections/{entry_id}?step=thought"))
+    assert len(THINKING_TRAPS) >= 5
+    for trap in THINKING_TRAPS:
+        assert trap.label in page and trap.explanation in page, trap.key
 
 
 def test_skipping_a_step_is_a_get(app, alice, alice_id):
@@ -467,9 +481,27 @@ def test_feedback_received_with_skills_shows_on_the_application(app, alice, alic
     assert count(app, Skill) == 2
 
 
+def test_questions_from_feedback_go_to_interview_practice(app, alice, alice_id):
+    application_id = make(app, alice_id, lambda u: factories.make_application(
+        u, "Acme & Sons", "Designer"))
+    response = alice.post(f"/applications/{application_id}/feedback", data={
+        "feedback": "Be ready for a case study.",
+        "questions": "Walk us through a case study.\r\nHow do you handle pushback?\r\n"})
+    assert response.status_code == 303
+    follow = text(alice.get(response.headers["Location"]))
+    assert "2 questions added to your interview practice in Growth." in follow
+    bank = text(alice.get("/growth/questions"))
+    assert "Walk us through a case study." in bank and "How do you handle pushback?" in bank
+    assert bank.count("From feedback: Designer at Acme & Sons.") == 2
+    assert count(app, PracticeQuestion) == 2
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
+        ({"questions": "\n".join(f"Question {n}?" for n in range(21))},
+         "Add up to 20 questions at a time."),
+        ({"questions": "q" * 501}, "Keep each question to 500 characters."),
         ({"requested_on": "2999-01-01"}, "That day hasn't come yet."),
         ({"requested_on": "2024-03-05", "received_on": "2024-03-01"},
          "The answer can't come before you asked."),
@@ -485,6 +517,7 @@ def test_bad_feedback_is_refused(app, alice, alice_id, data, message):
     assert message in text(response)
     assert load(app, Application, application_id).feedback is None
     assert count(app, Skill) == 0
+    assert count(app, PracticeQuestion) == 0
 
 
 def test_a_nudge_after_ten_days_without_an_answer(app, alice, alice_id):
@@ -526,8 +559,13 @@ def test_pages_stay_within_the_query_budget_with_a_long_search(app, alice, alice
     make(app, alice_id, seed_a_search)
     with app.app_context():
         some = db.session.scalar(select(Application.id).where(Application.reached >= 3))
-        entry = db.session.scalar(select(JournalEntry.id))
-    urls = ["/", "/applications", "/applications?stage=rejected", "/applications?q=company+1",
+        entry, finished = db.session.scalars(
+            select(JournalEntry.id).where(JournalEntry.kind == "reflection")
+            .order_by(JournalEntry.id).limit(2)).all()
+    make(app, alice_id, lambda user: flow.finish(user, db.session.get(JournalEntry, finished),
+                                                 "apply"))
+    urls = [f"/applications/reflections/{finished}?step=forward",  # with the mood check-in
+            "/", "/applications", "/applications?stage=rejected", "/applications?q=company+1",
             "/applications?page=2", f"/applications/{some}", f"/applications/{some}/feedback",
             "/applications/rejection"]
     urls += [f"/applications/reflections/{entry}?step={step}" for step in (
@@ -567,12 +605,34 @@ def test_demo_data_adds_a_realistic_search_once(app):
         done = [r for r in reflections if r.thought_record.completed_at]
         asked = db.session.scalar(select(func.count()).select_from(Application).where(
             Application.feedback_requested_on.is_not(None)))
-        skills = db.session.scalar(select(func.count()).select_from(Skill))
+        heard = db.session.scalar(select(func.count()).select_from(Application).where(
+            Application.feedback_received_on.is_not(None), Application.feedback.is_not(None)))
+        tagged = db.session.scalar(select(func.count()).select_from(application_skills))
         stage_changes = db.session.scalar(select(func.count()).select_from(StageChange))
     assert sum(stages.values()) == 60
-    assert {"applied", "rejected", "no_reply"} <= set(stages)
-    assert 1 <= len(done) == len(reflections) <= 12
-    assert asked >= 1 and stage_changes > 60 and skills >= 0
+    assert {"applied", "interview", "rejected", "no_reply"} <= set(stages)
+    # A dozen rejections walked through the whole flow, each on its own application.
+    assert len(done) == len(reflections) == 12
+    assert len({r.application_id for r in reflections}) == 12
+    # Feedback asked for after some of them, and some of it came back, naming skills.
+    assert 1 <= heard < asked <= 12
+    assert tagged >= heard
+    assert stage_changes > 60
     second = runner.invoke(args=args, env=DEMO_ENV)
     assert second.exit_code == 0 and "The job search was there already." in second.output
     assert count(app, Application) == 60
+
+
+def test_a_short_demo_still_has_its_dozen_rejections_through_the_flow(app):
+    from tests.integration.test_platform import DEMO_ENV
+
+    result = app.test_cli_runner().invoke(
+        args=["demo-data", "--email", "demo@example.com", "--days", "7"], env=DEMO_ENV)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        reflections = db.session.scalars(
+            select(JournalEntry).where(JournalEntry.application_id.is_not(None))).all()
+        rejected = db.session.scalar(select(func.count()).select_from(Application).where(
+            Application.stage == "rejected"))
+        done = [r for r in reflections if r.thought_record.completed_at]
+    assert len(done) == len(reflections) == rejected == 12

@@ -67,9 +67,15 @@ def test_weak_comes_before_strong_however_long_ago_the_strong_one_was(user):
     assert picked(user) == "weak"
 
 
-def test_the_lowest_rating_comes_first_among_weak_ones(user):
-    question(user, "okay", ratings=((3, 30),))
-    question(user, "shaky", ratings=((1, 2),))
+def test_among_weak_ones_the_least_recently_practised_comes_first_whatever_its_rating(user):
+    question(user, "shaky, lately", ratings=((1, 2),))
+    question(user, "okay, long ago", ratings=((3, 30),))
+    assert picked(user) == "okay, long ago"
+
+
+def test_weak_ones_practised_the_same_day_go_lowest_rating_first(user):
+    question(user, "okay", ratings=((3, 4),))
+    question(user, "shaky", ratings=((1, 4),))
     assert picked(user) == "shaky"
 
 

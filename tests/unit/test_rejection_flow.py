@@ -13,7 +13,14 @@ from tests import factories
 from webapp.applications import feedback, flow, services
 from webapp.applications.services import ApplicationProblem
 from webapp.extensions import db
-from webapp.models import Application, JournalEntry, Skill, StageChange, User
+from webapp.models import (
+    Application,
+    JournalEntry,
+    PracticeQuestion,
+    Skill,
+    StageChange,
+    User,
+)
 from webapp.timezones import local_noon, local_today
 
 
@@ -315,9 +322,35 @@ def test_feedback_is_recorded_and_its_skills_show_in_growth(user):
     assert application.feedback_received_on == today(user)  # written down: it came
 
 
+def test_questions_from_feedback_go_to_the_practice_bank_once(user):
+    factories.make_question(user, "Why design?")  # already in the bank, as the user's own
+    application = factories.make_application(user, "Acme", "Designer")
+    questions = feedback.parse_questions(
+        "- Tell us about a hard stakeholder.\n\n  why DESIGN  \n* How do you measure impact?\n"
+        "tell us about a  hard stakeholder.")
+    assert questions == ("Tell us about a hard stakeholder.", "why DESIGN",
+                         "How do you measure impact?", "tell us about a hard stakeholder.")
+    added = feedback.save_feedback(user, application, feedback.FeedbackInput(
+        feedback="Prepare for stakeholder questions.", questions=questions))
+    assert added == 2
+    bank = db.session.execute(
+        select(PracticeQuestion.question, PracticeQuestion.source, PracticeQuestion.application_id)
+        .where(PracticeQuestion.user_id == user.id).order_by(PracticeQuestion.id)).all()
+    assert [tuple(row) for row in bank] == [
+        ("Why design?", "own", None),
+        ("Tell us about a hard stakeholder.", "feedback", application.id),
+        ("How do you measure impact?", "feedback", application.id),
+    ]
+    # Saving the same feedback again adds nothing twice.
+    assert feedback.save_feedback(user, application, feedback.FeedbackInput(
+        feedback="Prepare for stakeholder questions.", questions=questions)) == 0
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [
+        ({"questions": tuple(f"Question {n}?" for n in range(21))}, "questions"),
+        ({"questions": ("q" * 501,)}, "questions"),
         ({"requested_on": "tomorrow"}, "requested_on"),
         ({"requested_on": "today", "received_on": "last week"}, "received_on"),
         ({"feedback": "x" * 5001}, "feedback"),
@@ -334,6 +367,7 @@ def test_bad_feedback_is_refused_at_its_field(user, data, field):
     with pytest.raises(ApplicationProblem) as refused:
         feedback.save_feedback(user, application, feedback.FeedbackInput(**data))
     assert refused.value.field == field
+    assert db.session.scalar(select(func.count()).select_from(PracticeQuestion)) == 0
 
 
 def test_a_nudge_comes_ten_days_after_asking_without_an_answer(user):

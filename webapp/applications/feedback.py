@@ -10,12 +10,14 @@ from urllib.parse import quote
 
 from webapp.applications.services import ApplicationProblem, check_day
 from webapp.extensions import db
+from webapp.growth.services import QUESTION_MAX, add_new_questions
 from webapp.models import Application, Skill, User
 from webapp.timezones import local_today
 
 FEEDBACK_MAX = 5000
 SKILL_MAX = 120  # Skill.name
 SKILLS_MAX = 10  # per application: feedback rarely names more, and Growth stays readable
+QUESTIONS_MAX = 20  # added at one time: a debrief's worth, not a pasted question list
 
 # What the request thanks them for, by how far it got.
 THANKS_FOR = {
@@ -87,6 +89,7 @@ class FeedbackInput:
     received_on: date | None = None
     feedback: str | None = None
     skills: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()  # for interview practice; they go to the Growth bank
 
 
 def parse_skills(text: str | None) -> tuple[str, ...]:
@@ -99,10 +102,23 @@ def parse_skills(text: str | None) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def save_feedback(user: User, application: Application, data: FeedbackInput) -> None:
+def parse_questions(text: str | None) -> tuple[str, ...]:
+    """Questions from a block of text, one a line, tidied; list markers and blank lines
+    dropped."""
+    found = []
+    for line in (text or "").splitlines():
+        question = " ".join(line.strip().lstrip("-*•").split())
+        if question:
+            found.append(question)
+    return tuple(found)
+
+
+def save_feedback(user: User, application: Application, data: FeedbackInput) -> int:
     """Record when feedback was asked for and received, what it said, and the skills it
     points to (found among the user's skills by name, or added as planned ones, so Growth
-    shows them). Raises ApplicationProblem. Commits."""
+    shows them). Questions it brought go to the interview practice bank (source
+    "feedback", linked to the application), each once. Returns how many questions were
+    new to the bank. Raises ApplicationProblem. Commits."""
     for day, field in ((data.requested_on, "requested_on"), (data.received_on, "received_on")):
         if day is not None:
             check_day(user, day, field)
@@ -116,6 +132,11 @@ def save_feedback(user: User, application: Application, data: FeedbackInput) -> 
         raise ApplicationProblem(f"Name up to {SKILLS_MAX} skills.", "skills")
     if any(len(name) > SKILL_MAX for name in data.skills):
         raise ApplicationProblem(f"Keep each skill to {SKILL_MAX} characters.", "skills")
+    if len(data.questions) > QUESTIONS_MAX:
+        raise ApplicationProblem(f"Add up to {QUESTIONS_MAX} questions at a time.", "questions")
+    if any(len(question) > QUESTION_MAX for question in data.questions):
+        raise ApplicationProblem(f"Keep each question to {QUESTION_MAX} characters.",
+                                 "questions")
     application.feedback_requested_on = data.requested_on
     # Feedback written down came some day; today, unless the user says when.
     application.feedback_received_on = data.received_on or (
@@ -123,7 +144,10 @@ def save_feedback(user: User, application: Application, data: FeedbackInput) -> 
     )
     application.feedback = text or None
     application.skills_to_improve = _skills_named(user, data.skills)
+    added = add_new_questions(user, data.questions, source="feedback",
+                              application_id=application.id)
     db.session.commit()
+    return added
 
 
 def _skills_named(user: User, names: tuple[str, ...]) -> list[Skill]:

@@ -30,6 +30,7 @@ from webapp.applications.words import (
     SMALL_WIN,
     TRAPS,
 )
+from webapp.checkins import services as checkins
 from webapp.clock import now_utc
 from webapp.extensions import db
 from webapp.models import (
@@ -525,6 +526,7 @@ class StepView:
     draft: feedback.FeedbackDraft | None = None  # feedback
     steps_to_yes: int | None = None  # forward
     suggestion: Suggestion | None = None  # forward
+    todays: checkins.TodaysCheckins | None = None  # forward, once finished: the check-in
 
     count = STEP_COUNT
     reminder = NOT_PERSONAL_REMINDER
@@ -553,5 +555,10 @@ def step_view(user: User, entry: JournalEntry, key: str | None) -> StepView:
                                             record.stage_reached)
     elif step.key == "forward":
         view.steps_to_yes = steps_to_yes(user)
-        view.suggestion = suggest_next_action(user, record)
+        if record.completed_at is None:
+            view.suggestion = suggest_next_action(user, record)
+        else:
+            # Finished: the next step is chosen, and the flow ends with a mood check-in
+            # right here (Today's picker and list), within the page's query budget.
+            view.todays = checkins.todays_checkins(user)
     return view

@@ -49,6 +49,8 @@ from webapp.models.search import PIPELINE
 from webapp.timezones import local_day
 
 YES_NO = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
+# Room for the most questions the service takes at once, each at its longest, one a line.
+QUESTIONS_TEXT_MAX = feedback_rules.QUESTIONS_MAX * (feedback_rules.QUESTION_MAX + 1)
 
 
 def _length(limit: int, what: str) -> Length:
@@ -390,6 +392,14 @@ class FeedbackForm(ServiceForm):
                     "They show up in Growth.",
         render_kw={"maxlength": 1300, "autocomplete": "off"},
     )
+    questions = TextAreaField(
+        "Questions to practise",
+        validators=[Length(max=QUESTIONS_TEXT_MAX,
+                           message="That's a lot of questions; add up to twenty at a time.")],
+        description="One a line: questions they asked, or said to prepare for. They go to "
+                    "your interview practice in Growth.",
+        render_kw={"maxlength": QUESTIONS_TEXT_MAX, "rows": 3},
+    )
 
     def fill(self, application: Application) -> None:
         self.requested_on.data = application.feedback_requested_on
@@ -401,4 +411,5 @@ class FeedbackForm(ServiceForm):
         return feedback_rules.FeedbackInput(
             requested_on=self.requested_on.data, received_on=self.received_on.data,
             feedback=self.feedback.data, skills=feedback_rules.parse_skills(self.skills.data),
+            questions=feedback_rules.parse_questions(self.questions.data),
         )

@@ -45,6 +45,7 @@ from webapp.applications.words import (
     THINKING_TRAPS,
     steps_to_yes_words,
 )
+from webapp.checkins.forms import QuickCheckinForm
 from webapp.forms import ConfirmForm
 from webapp.htmx import is_htmx
 from webapp.models import Application, JournalEntry
@@ -268,9 +269,11 @@ def _step_page(entry: JournalEntry, key: str | None, form=None, headers=None):
     if form is None:
         form, status = STEP_FORMS[view.step.key][0](formdata=None), 200
         form.fill(view.record)
+    # A finished flow ends on Today's one-tap mood picker.
+    checkin_form = QuickCheckinForm(formdata=None) if view.todays is not None else None
     body, status = render_form(
         "applications/reflection.html", form, fragment="applications/partials/step.html",
-        status=status, view=view, today=_today(),
+        status=status, view=view, today=_today(), checkin_form=checkin_form,
     )
     return body, status, headers or {}
 
@@ -320,11 +323,13 @@ def feedback(application_id: int):
         form.fill(application)
     if form.validate_on_submit():
         try:
-            asking.save_feedback(current_user, application, form.feedback_input())
+            added = asking.save_feedback(current_user, application, form.feedback_input())
         except ApplicationProblem as problem:
             form.refuse(problem)
         else:
-            flash("Saved.", "success")
+            practice = (f" {added} question{'s' if added != 1 else ''} added to your interview "
+                        "practice in Growth." if added else "")
+            flash(f"Saved.{practice}", "success")
             return redirect(url_for(".detail", application_id=application.id), code=303)
     draft = asking.draft_request(application, current_user.display_name)
     return render_form("applications/feedback.html", form, application=application,

@@ -249,6 +249,34 @@ def add_question(user: User, text: str, *, source: str = "own",
     return question
 
 
+def question_key(question: str) -> str:
+    """How questions compare: case, spacing and a final "?" don't make a new one."""
+    return " ".join(question.split()).casefold().rstrip("?").strip()
+
+
+def add_new_questions(user: User, texts: tuple[str, ...], *, source: str,
+                      application_id: int | None = None) -> int:
+    """Add to the user's bank each of `texts` it doesn't hold yet (whatever that one's
+    source), for a service that saves more than questions in one transaction: the caller
+    checks the texts (at most QUESTION_MAX characters each) and commits. Returns how many
+    were added."""
+    if source not in QUESTION_SOURCES:
+        raise ValueError(f"unknown question source {source!r}")
+    if not texts:
+        return 0
+    known = {question_key(q) for q in db.session.scalars(
+        select(PracticeQuestion.question).where(PracticeQuestion.user_id == user.id))}
+    added = 0
+    for text in texts:
+        key = question_key(text)
+        if key and key not in known:
+            known.add(key)
+            db.session.add(PracticeQuestion(user_id=user.id, question=text, source=source,
+                                            application_id=application_id))
+            added += 1
+    return added
+
+
 def update_question(question: PracticeQuestion, text: str) -> PracticeQuestion:
     """Reword a question; where it came from and its practice stay. Raises GrowthProblem.
     Commits."""
@@ -307,22 +335,23 @@ def _question_rows(query) -> list[QuestionRow]:
 
 def next_question(user: User, today: date | None = None) -> QuestionRow | None:
     """The question to practise now, in one query on the user's questions: one never
-    practised (oldest first); else the weakest (last rated 1-3, lowest first, the one
-    practised longest ago breaking ties); else the steady ones, longest ago first. A
-    question already practised today waits until the others have had a turn, so "practise
-    another" never hands back the one just done."""
+    practised (oldest first); else the least recently practised weak one (last rated 1-3;
+    on the same day, the lower rating first), as issue 6 asks, so every shaky question
+    comes round in turn instead of the shakiest one coming back again and again; else the
+    steady ones, longest ago first. A question already practised today waits until the
+    others have had a turn, so "practise another" never hands back the one just done."""
     today = today or local_today(user.timezone)
     practised = PracticeQuestion.last_practised_on
-    weakness = case((PracticeQuestion.last_rating <= WEAK_UP_TO, PracticeQuestion.last_rating),
-                    else_=WEAK_UP_TO + 1)
+    weak_first = case((PracticeQuestion.last_rating <= WEAK_UP_TO, 0), else_=1)
     query = (
         select(PracticeQuestion)
         .where(PracticeQuestion.user_id == user.id)
         .order_by(
             case((practised.is_(None), 0), else_=1),
             case((practised >= today, 1), else_=0),
-            weakness,
+            weak_first,
             practised,
+            PracticeQuestion.last_rating,
             PracticeQuestion.id,
         )
         .limit(1)
