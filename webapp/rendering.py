@@ -5,9 +5,13 @@ session ride along out of band on every htmx fragment, so a view only ever calls
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, session
+from collections.abc import Callable
+
+from flask import Flask, Response, flash, redirect, render_template, session
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
+from webapp.forms import ConfirmForm
 from webapp.htmx import is_htmx
 
 FLASHES_OOB = '<div id="flashes" hx-swap-oob="innerHTML">{}</div>'
@@ -37,6 +41,23 @@ def render_form(
     if status is None:
         status = form_status(form)
     return render_page(template, fragment=fragment, status=status, form=form, **context)
+
+
+def ask_first(
+    template: str, do: Callable[[], object], *, done: str, then: str,
+    in_place: Callable[[], ResponseReturnValue] | None = None, **context: object,
+) -> ResponseReturnValue:
+    """The "are you sure?" page (`template` extends confirm.html) until its button is
+    pressed; then `do` it, flash `done` and go to `then`. `in_place` is htmx's answer
+    instead, for a change made where the user is (e.g. "" removes the item)."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template(template, form=form, **context)
+    do()
+    flash(done, "success")
+    if in_place is not None and is_htmx():
+        return in_place()
+    return redirect(then, code=303)
 
 
 def add_pending_flashes(response: Response) -> Response:

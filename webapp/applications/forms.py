@@ -43,7 +43,7 @@ from webapp.applications.words import (
     STAGE_LABELS,
     THINKING_TRAPS,
 )
-from webapp.forms import options
+from webapp.forms import options, refuse
 from webapp.models import Application, ThoughtRecord
 from webapp.models.search import PIPELINE
 from webapp.timezones import local_day
@@ -96,11 +96,7 @@ class ServiceForm(FlaskForm):
     """A form whose service may still refuse it: the refusal shows at its field."""
 
     def refuse(self, problem: ApplicationProblem) -> None:
-        field = self._fields.get(problem.field or "")
-        if field is None:
-            self.form_errors.append(str(problem))
-        else:
-            field.errors = [*field.errors, str(problem)]
+        refuse(self, problem)
 
 
 class ApplicationForm(ServiceForm):

@@ -16,6 +16,7 @@ from webapp.clock import now_utc
 from webapp.extensions import db
 from webapp.models import Application, JournalEntry, StageChange, User
 from webapp.models.search import PIPELINE, STAGES, pipeline_rank
+from webapp.refusals import Refused
 from webapp.timezones import local_day, local_noon, local_today
 
 # Column sizes in models/search.py; forms use the same numbers.
@@ -43,13 +44,8 @@ PER_PAGE = 20
 PAGE_MAX = 10_000
 
 
-class ApplicationProblem(ValueError):
-    """A change that can't be made; the message says why in the user's words, and `field`
-    names the form field it belongs to, when there is one."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class ApplicationProblem(Refused):
+    """A change to an application, its flow or its feedback that can't be made."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from webapp.forms import ConfirmForm
 from webapp.htmx import is_htmx
 from webapp.models import MoodCheckin
 from webapp.ownership import get_owned_or_404
-from webapp.rendering import form_status, render_form, render_page
+from webapp.rendering import ask_first, form_status, render_form, render_page
 from webapp.timezones import local_today
 
 bp = Blueprint("checkins", __name__, url_prefix="/checkins")
@@ -145,9 +145,6 @@ def edit(checkin_id: int):
 def delete(checkin_id: int):
     """Ask, then delete one of the user's check-ins for good. htmx removes it in place."""
     checkin = get_owned_or_404(MoodCheckin, checkin_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.delete_checkin(checkin)
-        flash("Check-in deleted.", "success")
-        return "" if is_htmx() else redirect(url_for("checkins.history"), code=303)
-    return render_template("checkins/delete.html", checkin=checkin, form=form)
+    return ask_first("checkins/delete.html", lambda: services.delete_checkin(checkin),
+                     done="Check-in deleted.", then=url_for("checkins.history"),
+                     in_place=lambda: "", checkin=checkin)

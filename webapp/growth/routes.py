@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
-from webapp.forms import ConfirmForm
+from webapp.forms import saved
 from webapp.growth import services
 from webapp.growth.forms import PracticeForm, ProgressForm, QuestionForm, SkillForm
 from webapp.htmx import is_htmx
 from webapp.models import PracticeQuestion, Skill
 from webapp.ownership import get_owned_or_404
-from webapp.rendering import render_form, render_page
+from webapp.rendering import ask_first, render_form, render_page
 from webapp.timezones import local_today
 
 bp = Blueprint("growth", __name__, url_prefix="/growth")
@@ -29,19 +26,6 @@ def _share_the_words(state: BlueprintSetupState) -> None:
         QUESTION_SOURCES=services.QUESTION_SOURCES,
         RATINGS=services.RATINGS,
     )
-
-
-def _saved(form: FlaskForm, change: Callable[[], object]) -> bool:
-    """Validate the form and make the change; a rule the service enforces becomes an error
-    on the field it names. True when the change was made."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        change()
-    except services.GrowthProblem as problem:
-        form[problem.field].errors.append(str(problem))
-        return False
-    return True
 
 
 def _today():
@@ -75,7 +59,7 @@ def index():
 def new_skill():
     """Add a skill or course."""
     form = SkillForm()
-    if _saved(form, lambda: services.add_skill(current_user, form.skill_input())):
+    if saved(form, lambda: services.add_skill(current_user, form.skill_input())):
         flash(f"“{form.name.data.strip()}” added.", "success")
         return redirect(url_for("growth.index"), code=303)
     return render_form("growth/skill_form.html", form, skill=None)
@@ -89,7 +73,7 @@ def edit_skill(skill_id: int):
     form = SkillForm()
     if request.method == "GET":
         form.fill(skill)
-    if _saved(form, lambda: services.update_skill(skill, form.skill_input())):
+    if saved(form, lambda: services.update_skill(skill, form.skill_input())):
         flash("Saved.", "success")
         return _back_to(skill)
     return render_form("growth/skill_form.html", form, skill=skill)
@@ -100,13 +84,8 @@ def edit_skill(skill_id: int):
 def delete_skill(skill_id: int):
     """Ask, then delete one of the user's skills."""
     skill = get_owned_or_404(Skill, skill_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        name = skill.name
-        services.delete_skill(skill)
-        flash(f"“{name}” deleted.", "success")
-        return redirect(url_for("growth.index"), code=303)
-    return render_template("growth/delete_skill.html", skill=skill, form=form)
+    return ask_first("growth/delete_skill.html", lambda: services.delete_skill(skill),
+                     done=f"“{skill.name}” deleted.", then=url_for("growth.index"), skill=skill)
 
 
 @bp.post("/skills/<id:skill_id>/progress")
@@ -115,7 +94,7 @@ def progress(skill_id: int):
     """The quick progress update on a skill's card; htmx swaps the card in place."""
     skill = get_owned_or_404(Skill, skill_id)
     form = ProgressForm()
-    if not _saved(form, lambda: services.set_progress(skill, form.progress.data)):
+    if not saved(form, lambda: services.set_progress(skill, form.progress.data)):
         return _card(skill, form, status=422)
     flash(f"“{skill.name}” is at {skill.progress}%.", "success")
     return _card(skill) if is_htmx() else _back_to(skill)
@@ -137,7 +116,7 @@ def log_session(skill_id: int):
 def questions():
     """The user's interview question bank, newest first, with a form to add one."""
     form = QuestionForm()
-    if _saved(form, lambda: services.add_question(current_user, form.question.data)):
+    if saved(form, lambda: services.add_question(current_user, form.question.data)):
         flash("Question added. Practise it whenever you're ready.", "success")
         return redirect(url_for("growth.questions"), code=303)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
@@ -151,7 +130,7 @@ def edit_question(question_id: int):
     """Reword one of the user's questions."""
     question = get_owned_or_404(PracticeQuestion, question_id)
     form = QuestionForm(obj=question if request.method == "GET" else None)
-    if _saved(form, lambda: services.update_question(question, form.question.data)):
+    if saved(form, lambda: services.update_question(question, form.question.data)):
         flash("Question saved.", "success")
         return redirect(url_for("growth.questions"), code=303)
     return render_form("growth/question_form.html", form, row=services.question_row(question))
@@ -162,12 +141,9 @@ def edit_question(question_id: int):
 def delete_question(question_id: int):
     """Ask, then delete one of the user's questions with its practice history."""
     question = get_owned_or_404(PracticeQuestion, question_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.delete_question(question)
-        flash("Question deleted.", "success")
-        return redirect(url_for("growth.questions"), code=303)
-    return render_template("growth/delete_question.html", question=question, form=form)
+    return ask_first("growth/delete_question.html", lambda: services.delete_question(question),
+                     done="Question deleted.", then=url_for("growth.questions"),
+                     question=question)
 
 
 @bp.get("/practise")
@@ -185,7 +161,7 @@ def practise(question_id: int):
     """Practise one question: how it went (1-5) and the day; then on to the next one."""
     question = get_owned_or_404(PracticeQuestion, question_id)
     form = PracticeForm(today=_today())
-    if _saved(form, lambda: services.record_practice(
+    if saved(form, lambda: services.record_practice(
             current_user, question, int(form.rating.data), form.practised_on.data)):
         flash("Practice saved. Every run-through makes the real one easier.", "success")
         return redirect(url_for("growth.practise_next"), code=303)

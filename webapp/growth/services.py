@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import Activity, Application, PracticeAttempt, PracticeQuestion, Skill, User
 from webapp.models.progress import SKILL_STATUSES
 from webapp.models.search import application_skills
+from webapp.refusals import Refused
 from webapp.timezones import local_today
 from webapp.week.services import log_activity
 
@@ -37,13 +38,8 @@ SKILLS_SHOWN = 100
 QUESTIONS_PER_PAGE = 20
 
 
-class GrowthProblem(ValueError):
-    """A change that breaks a rule; the message says why in the user's words, and `field`
-    names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class GrowthProblem(Refused):
+    """A skill, session or question that breaks a rule."""
 
 
 @dataclass(frozen=True)

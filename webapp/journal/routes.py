@@ -15,7 +15,7 @@ from webapp.journal.kinds import KIND_LABELS, KINDS
 from webapp.journal.markup import plain_text, render_markdown
 from webapp.models import JournalEntry
 from webapp.ownership import get_owned_or_404
-from webapp.rendering import render_form, render_page
+from webapp.rendering import ask_first, render_form, render_page
 from webapp.timezones import local_today
 
 bp = Blueprint("journal", __name__, url_prefix="/journal")
@@ -119,12 +119,8 @@ def edit(entry_id: int):
 def delete(entry_id: int):
     """Ask, then delete one of the user's entries for good."""
     entry = get_owned_or_404(JournalEntry, entry_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.delete_entry(entry)
-        flash("Entry deleted.", "success")
-        return redirect(url_for("journal.index"), code=303)
-    return render_page("journal/delete.html", entry=entry, form=form)
+    return ask_first("journal/delete.html", lambda: services.delete_entry(entry),
+                     done="Entry deleted.", then=url_for("journal.index"), entry=entry)
 
 
 @bp.post("/<id:entry_id>/practice")

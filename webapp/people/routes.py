@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
-from webapp.forms import ConfirmForm
+from webapp.forms import saved
 from webapp.htmx import is_htmx
 from webapp.models import Contact
 from webapp.ownership import get_owned_or_404
 from webapp.people import services
 from webapp.people.forms import ContactForm, ReachedOutForm
-from webapp.rendering import render_form, render_page
+from webapp.rendering import ask_first, render_form, render_page
 from webapp.timezones import local_today
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -25,19 +22,6 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 def _share_the_words(state: BlueprintSetupState) -> None:
     """Pages name a relation by its word."""
     state.app.jinja_env.globals.update(RELATIONS=services.RELATION_LABELS)
-
-
-def _saved(form: FlaskForm, change: Callable[[], object]) -> bool:
-    """Validate the form and make the change; a rule the service enforces becomes an error
-    on the field it names. True when the change was made."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        change()
-    except services.PeopleProblem as problem:
-        form[problem.field].errors.append(str(problem))
-        return False
-    return True
 
 
 def _today():
@@ -58,7 +42,7 @@ def index():
 def new():
     """Add someone to the support network."""
     form = ContactForm(today=_today())
-    if _saved(form, lambda: services.add_contact(current_user, form.contact_input())):
+    if saved(form, lambda: services.add_contact(current_user, form.contact_input())):
         flash(f"{form.name.data.strip()} is in your support network now.", "success")
         return redirect(url_for("people.index"), code=303)
     return render_form("people/form.html", form, contact=None)
@@ -72,7 +56,7 @@ def edit(contact_id: int):
     form = ContactForm(today=_today())
     if request.method == "GET":
         form.fill(contact)
-    if _saved(form, lambda: services.update_contact(current_user, contact,
+    if saved(form, lambda: services.update_contact(current_user, contact,
                                                      form.contact_input())):
         flash("Saved.", "success")
         return redirect(url_for("people.index", _anchor=f"contact-{contact.id}"), code=303)
@@ -84,13 +68,9 @@ def edit(contact_id: int):
 def delete(contact_id: int):
     """Ask, then delete one of the user's contacts."""
     contact = get_owned_or_404(Contact, contact_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        name = contact.name
-        services.delete_contact(contact)
-        flash(f"{name} was removed from your support network.", "success")
-        return redirect(url_for("people.index"), code=303)
-    return render_template("people/delete.html", contact=contact, form=form)
+    return ask_first("people/delete.html", lambda: services.delete_contact(contact),
+                     done=f"{contact.name} was removed from your support network.",
+                     then=url_for("people.index"), contact=contact)
 
 
 @bp.post("/<id:contact_id>/reached-out")

@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.growth.services import day_problem
 from webapp.models import Activity, Contact, User
 from webapp.models.progress import RELATIONS
+from webapp.refusals import Refused
 from webapp.timezones import local_day, local_today
 from webapp.week.services import log_activity
 
@@ -35,13 +36,8 @@ RELATION_LABELS = {
 assert set(RELATION_LABELS) == set(RELATIONS)
 
 
-class PeopleProblem(ValueError):
-    """A change that breaks a rule; the message says why in the user's words, and `field`
-    names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class PeopleProblem(Refused):
+    """A contact change that breaks a rule."""
 
 
 @dataclass(frozen=True)

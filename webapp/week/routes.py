@@ -14,7 +14,7 @@ from webapp.forms import ConfirmForm
 from webapp.htmx import is_htmx
 from webapp.models import Activity
 from webapp.ownership import get_owned_or_404
-from webapp.rendering import render_form, render_page
+from webapp.rendering import ask_first, render_form, render_page
 from webapp.timezones import local_today
 from webapp.week import services
 from webapp.week.forms import QUESTIONS, GoalsForm, LogActivityForm, review_form_for
@@ -89,14 +89,10 @@ def log_activity():
 def delete_activity(activity_id: int):
     """Ask, then take one of the user's logged activities off the log (undo)."""
     activity = get_owned_or_404(Activity, activity_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.delete_activity(activity)
-        flash("Taken off the log.", "success")
-        if is_htmx():
-            return _this_week(LogActivityForm(formdata=None), status=200)
-        return redirect(url_for("week.index"), code=303)
-    return render_template("week/delete_activity.html", activity=activity, form=form)
+    return ask_first("week/delete_activity.html", lambda: services.delete_activity(activity),
+                     done="Taken off the log.", then=url_for("week.index"),
+                     in_place=lambda: _this_week(LogActivityForm(formdata=None), status=200),
+                     activity=activity)
 
 
 @bp.route("/goals", methods=["GET", "POST"])
