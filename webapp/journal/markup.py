@@ -33,6 +33,10 @@ _MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
 
 _md = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable("image")
 
+# The timeline shows a body up to this long whole; a longer one as its first words.
+CARD_FULL_MAX = 800
+CARD_EXCERPT = 320
+
 
 def _sanitised(html: str, tags: set[str], attributes: dict[str, set[str]]) -> Markup:
     """The one place a string becomes Markup: after nh3 keeps only the allowed tags,
@@ -65,6 +69,32 @@ def render_markdown(text: str, top_heading: int = 3) -> Markup:
     _relevel_headings(tokens, max(2, min(6, top_heading)))
     return _sanitised(_md.renderer.render(tokens, _md.options, {}), ALLOWED_TAGS,
                       ALLOWED_ATTRIBUTES)
+
+
+def card_html(body: str) -> str:
+    """What the timeline's card shows of a body, as HTML kept with the entry when it is
+    saved: the whole body rendered (headings from h3) or, past CARD_FULL_MAX characters,
+    its first words as plain text (escaped). Markdown is most of what a page of entries
+    costs, so it is done once per save rather than on every page; `card` sanitises it again
+    when it is shown, so what the column holds is never trusted."""
+    if len(body or "") > CARD_FULL_MAX:
+        return str(escape(_truncate(plain_text(body), CARD_EXCERPT)))
+    return str(render_markdown(body, 3))
+
+
+def card(body: str, stored: str | None) -> Markup:
+    """The card's HTML for an entry: `stored` (its card_html) sanitised, or, for an entry
+    saved without one (imported, or from before the column), made from the body now."""
+    return _sanitised(card_html(body) if stored is None else stored, ALLOWED_TAGS,
+                      ALLOWED_ATTRIBUTES)
+
+
+def _truncate(text: str, length: int, end: str = "...", leeway: int = 5) -> str:
+    """Jinja's `truncate` filter, which the card used: whole words, "..." at the end, and
+    text only a little over `length` kept whole."""
+    if len(text) <= length + leeway:
+        return text
+    return text[: length - len(end)].rsplit(" ", 1)[0] + end
 
 
 def highlight(marked: str | None) -> Markup:
