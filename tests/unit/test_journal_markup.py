@@ -17,6 +17,7 @@ from webapp.journal.markup import (
     highlight,
     plain_text,
     render_markdown,
+    snippet_text,
 )
 
 TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -217,3 +218,21 @@ def test_what_the_column_holds_is_sanitised_again_when_shown(stored):
 def test_an_entry_without_a_kept_card_renders_from_its_body():
     assert str(card("*new*", None)) == str(render_markdown("*new*", 3))
     assert str(card("*new*", "")) == ""  # kept empty (an empty body) stays empty
+
+
+@pytest.mark.parametrize("snippet", [
+    "# Title\n\n**Bold** and `code`\nnext line",
+    "## Questions they asked\n- Tell me about \x02interview\x03s?\n  - nested *x*",
+    "> quote \x02me\x03\n\n1. first\n2) second",
+    "a\n\n---\n\nb",
+    "[link](https://example.com) and <https://auto.example> \\*not\\*",
+    "snake_case and 2 * 3, &amp; &lt;b&gt;",
+    "**What happened:** a no after an \x02interview\x03 on 20 June.\n\n**Not about…",
+])
+def test_a_snippet_loses_its_marks_as_a_whole_entry_would(snippet):
+    assert snippet_text(snippet) == plain_text(snippet)
+
+
+def test_a_match_inside_code_still_shows_in_its_snippet():
+    assert snippet_text("```\nrun \x02tests\x03 first\n```") == "run \x02tests\x03 first"
+    assert snippet_text("    indented \x02code\x03") == "indented \x02code\x03"

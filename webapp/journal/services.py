@@ -31,7 +31,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 
 from webapp.extensions import db
 from webapp.journal.kinds import BODY_MAX, KINDS, QUESTIONS_HEADING, TITLE_MAX
-from webapp.journal.markup import MARK_END, MARK_START, card_html, highlight, plain_text
+from webapp.journal.markup import MARK_END, MARK_START, card_html, highlight, snippet_text
 from webapp.models import (
     JournalEntry,
     MoodCheckin,
@@ -311,7 +311,7 @@ def search_entries(user: User, query: str, *, kind: str | None = None,
     last = rows[limit - 1] if len(rows) > limit else None
     return JournalPage(
         items=[JournalItem(entry, title_html=highlight(title) if entry.title else None,
-                           snippet_html=highlight(plain_text(snippet)),
+                           snippet_html=highlight(snippet_text(snippet)),
                            balanced_thought=thought)
                for entry, _score, title, snippet, thought in rows[:limit]],
         next_before=Cursor(repr(float(last.score)), last[0].id) if last else None,
