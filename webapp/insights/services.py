@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from math import floor
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import SmallInteger, String, and_, case, cast, func, null, select, union_all
@@ -95,8 +96,10 @@ def parse_range(value: str | None) -> int | None:
 # --- Daily moods: one GROUP BY --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DayMood:
+class DayMood(NamedTuple):
+    """A day's check-ins. A tuple, not a frozen dataclass: the page makes one for each day
+    of the year, and a frozen dataclass costs several times as much to build."""
+
     day: date
     average: float  # the mean of the day's check-ins, so every day weighs the same
     checkins: int
