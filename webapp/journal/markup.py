@@ -84,7 +84,7 @@ def card_html(body: str) -> str:
 
 def card(body: str, stored: str | None) -> Markup:
     """The card's HTML for an entry: `stored` (its card_html) sanitised, or, for an entry
-    saved without one (imported, or from before the column), made from the body now."""
+    written without one (by SQL of its own, say), made from the body now."""
     return _sanitised(card_html(body) if stored is None else stored, ALLOWED_TAGS,
                       ALLOWED_ATTRIBUTES)
 

@@ -137,8 +137,8 @@ class JournalEntry(Base):
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered and sanitised
     # The body as the timeline's card shows it, made whenever the body is saved
     # (journal.markup.card_html): rendering Markdown on every page was most of a page's
-    # cost. Sanitised again when shown; NULL (an import, or a row from before it) renders
-    # from the body. A change to how cards render sets it NULL or fills it anew.
+    # cost. Sanitised again when shown; NULL (a row written some other way) renders from
+    # the body. A change to how cards render sets it NULL or fills it anew.
     card_html: Mapped[str | None] = mapped_column(Text, nullable=True)
     entry_date: Mapped[date] = mapped_column(Date)
     # Bumped on every edit: an edit made from an older version is a conflict (OFF-10).
