@@ -216,7 +216,7 @@ def test_a_reflection_from_the_rejection_flow_shows_its_thought_record(app, alic
 def test_the_timeline_shows_each_entrys_kept_card_sanitised_and_renders_one_without(
         app, alice_id, alice):
     """The card comes from the HTML kept with the entry (no Markdown per entry per page),
-    cleaned again on the way out; an entry without one (an import) renders its body."""
+    cleaned again on the way out; an entry without one (other SQL wrote it) renders its body."""
     kept = _entry(app, alice_id, body="Body as *written*")
     bare = _entry(app, alice_id, body="An *imported* entry")
     with app.app_context():
