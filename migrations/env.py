@@ -52,13 +52,16 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_name(name, type_, parent_names):
-    """Leave the journal's full-text search to migration 0006: the FTS5 table (and the shadow
-    tables SQLite keeps for it) and the GIN index are not in the models' metadata, so
-    autogenerate would otherwise offer to drop them."""
-    from webapp.models.fulltext import FTS_TABLE, GIN_INDEX
+    """Leave the journal's full-text search to migrations 0006 and 0015: the FTS5 table (and
+    the shadow tables SQLite keeps for it), PostgreSQL's generated document column and its
+    GIN index are not in the models' metadata, so autogenerate would otherwise offer to
+    drop them."""
+    from webapp.models.fulltext import FTS_TABLE, GIN_INDEX, SEARCH_COLUMN
 
     if type_ == "table" and name.startswith(FTS_TABLE):
         return False
+    if type_ == "column" and name == SEARCH_COLUMN:
+        return parent_names.get("table_name") != "journal_entries"
     return not (type_ == "index" and name == GIN_INDEX)
 
 

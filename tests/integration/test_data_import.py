@@ -92,6 +92,14 @@ def test_an_export_comes_into_an_empty_account_whole(app, alice_id, alices_file,
         links = db.session.scalars(select(ShareLink).where(ShareLink.user_id == carol_id)).all()
         assert links and all(link.revoked_at is not None for link in links)
         assert db.session.get(User, carol_id).email == "carol@example.com"
+        # Journal entries come without their card's HTML (not exported) and get it made
+        # from their bodies, as saving an entry does.
+        from webapp.journal.markup import card_html
+        from webapp.models import JournalEntry
+        entries = db.session.scalars(select(JournalEntry).where(
+            JournalEntry.user_id == carol_id)).all()
+        assert entries and all(e.card_html == card_html(e.body) for e in entries)
+        assert b"card_html" not in alices_file
 
 
 def test_importing_the_same_file_twice_changes_nothing(app, alices_file, carol):

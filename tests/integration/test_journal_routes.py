@@ -213,6 +213,23 @@ def test_a_reflection_from_the_rejection_flow_shows_its_thought_record(app, alic
     assert "I&#39;ll never get hired" in detail and "80%, then 40%" in detail
 
 
+def test_the_timeline_shows_each_entrys_kept_card_sanitised_and_renders_one_without(
+        app, alice_id, alice):
+    """The card comes from the HTML kept with the entry (no Markdown per entry per page),
+    cleaned again on the way out; an entry without one (other SQL wrote it) renders its body."""
+    kept = _entry(app, alice_id, body="Body as *written*")
+    bare = _entry(app, alice_id, body="An *imported* entry")
+    with app.app_context():
+        db.session.execute(JournalEntry.__table__.update().where(JournalEntry.id == kept)
+                           .values(card_html='<p>Kept card</p><script>alert(1)</script>'))
+        db.session.execute(JournalEntry.__table__.update().where(JournalEntry.id == bare)
+                           .values(card_html=None))
+        db.session.commit()
+    page = alice.get("/journal").get_data(as_text=True)
+    assert "<p>Kept card</p>" in page and "alert(1)" not in page
+    assert "An <em>imported</em> entry" in page
+
+
 # --- Editing with a version (OFF-10) ---------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import flask_migrate
 import psycopg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from tests.conftest import ON_POSTGRES
 from tests.factories import make_journal_entry, make_user
@@ -242,6 +242,50 @@ def test_migration_0006_makes_what_create_all_makes_and_keeps_every_row(app, tmp
             flask_migrate.downgrade(directory=MIGRATIONS, revision="0005")
             assert _search_objects() == []
             assert db.session.scalar(text("SELECT count(*) FROM journal_entries")) == 1
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if cleanup:
+            admin, name = cleanup
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_migration_0013_keeps_a_card_for_every_entry_already_written(app, tmp_path):
+    """Entries written before 0013 get their card's HTML, as the journal now keeps it, and
+    the timeline shows it; down again drops the column and keeps the entries."""
+    from webapp.journal.markup import card_html
+
+    url, cleanup = _scratch_url(tmp_path)
+    try:
+        migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with migrated.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="0012")
+            db.session.execute(text(
+                "INSERT INTO users (email, display_name, password_hash, timezone, created_at, "
+                "password_changed_at, mood_consent_at, privacy_notice_version, is_demo) "
+                "VALUES ('before@example.com', 'B', 'x', 'UTC', CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '1', false)"))
+            for n in range(3):
+                db.session.execute(text(
+                    "INSERT INTO journal_entries (user_id, kind, body, entry_date, version, "
+                    "share_with_mentor, created_at, updated_at) SELECT id, 'reflection', "
+                    f"'Entry {n} about *pineapples*', '2026-01-0{n + 1}', 1, false, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM users"))
+            db.session.commit()
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            kept = db.session.execute(text(
+                "SELECT body, card_html FROM journal_entries ORDER BY id")).all()
+            assert len(kept) == 3
+            assert all(html == card_html(body) and "<em>pineapples</em>" in html
+                       for body, html in kept)
+            user = db.session.scalars(select(User)).one()
+            assert len(services.search_entries(user, "pineapples").items) == 3
+            db.session.rollback()
+            flask_migrate.downgrade(directory=MIGRATIONS, revision="0012")
+            columns = {c["name"] for c in inspect(db.engine).get_columns("journal_entries")}
+            assert "card_html" not in columns
+            assert db.session.scalar(text("SELECT count(*) FROM journal_entries")) == 3
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -68,6 +68,17 @@ def test_a_body_of_exactly_the_limit_is_fine_counting_newlines_once(user):
     assert len(entry.body) == BODY_MAX - 1  # the last newline is trimmed
 
 
+def test_the_card_is_kept_with_every_body_written(user):
+    """Writing or editing an entry keeps its card's HTML in step with the body."""
+    from webapp.journal.markup import card_html
+
+    entry = services.create_entry(user, entry_input(user, body="*First*"))
+    assert entry.card_html == card_html("*First*") and "<em>First</em>" in entry.card_html
+    services.update_entry(user, entry, entry_input(user, body="**Second**"), version=1)
+    db.session.expire_all()
+    assert db.session.get(JournalEntry, entry.id).card_html == card_html("**Second**")
+
+
 # --- Versions (OFF-10) -------------------------------------------------------------------
 
 
@@ -255,3 +266,7 @@ def test_demo_data_writes_a_journal_of_every_kind_once(app):
         debrief = db.session.scalars(select(JournalEntry).where(
             JournalEntry.kind == "interview")).first()
         assert len(services.interview_questions(debrief)) == 3
+        # Each written with its card, as the journal keeps it.
+        from webapp.journal.markup import card_html
+        assert all(e.card_html == card_html(e.body)
+                   for e in db.session.scalars(select(JournalEntry)))

@@ -9,7 +9,16 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import Markup
 
-from webapp.journal.markup import highlight, plain_text, render_markdown
+from webapp.journal.markup import (
+    CARD_EXCERPT,
+    CARD_FULL_MAX,
+    card,
+    card_html,
+    highlight,
+    plain_text,
+    render_markdown,
+    snippet_text,
+)
 
 TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
         "h2", "h3", "h4", "h5", "h6", "hr", "a"}
@@ -172,3 +181,58 @@ def test_no_template_marks_text_safe_and_only_the_sanitiser_makes_markup():
               if re.search(r"\bMarkup\(", path.read_text())]
     assert sorted(makers) == ["webapp/insights/charts.py", "webapp/journal/markup.py"], makers
     assert (root / "webapp/journal/markup.py").read_text().count("Markup(") == 1
+
+
+# --- The card's HTML, kept with the entry --------------------------------------------------
+
+
+def test_a_short_body_is_kept_rendered_for_its_card():
+    body = "## Went well\n**Calm** and [clear](https://example.com)"
+    assert card_html(body) == str(render_markdown(body, 3))
+    assert str(card(body, card_html(body))) == str(render_markdown(body, 3))
+
+
+def test_a_long_body_keeps_its_first_words_as_text():
+    body = "**Bold** <b>not a tag</b> " + "word " * 200
+    kept = card_html(body)
+    assert "<strong>" not in kept and "&lt;b&gt;not a tag&lt;/b&gt;" in kept
+    assert kept.endswith("...") and len(kept) < CARD_EXCERPT + 40
+    assert str(card(body, kept)).startswith("Bold &lt;b&gt;not a tag&lt;/b&gt; word")
+    assert len(body) > CARD_FULL_MAX >= len("x" * CARD_FULL_MAX)
+    assert card_html("x" * CARD_FULL_MAX) == "<p>" + "x" * CARD_FULL_MAX + "</p>\n"
+
+
+@pytest.mark.parametrize("stored", [
+    '<p>ok</p><script>alert(1)</script>',
+    '<p onclick="alert(1)" hx-get="/account/delete">ok</p>',
+    '<a href="javascript:alert(1)">ok</a>',
+    '<img src="https://tracker.example/p.gif"><p>ok</p>',
+])
+def test_what_the_column_holds_is_sanitised_again_when_shown(stored):
+    """The column is never trusted: a row written some other way is cleaned on the way out."""
+    shown = str(card("ok", stored))
+    assert "ok" in shown and problems(shown) == []
+    assert "script" not in shown and "alert" not in shown.replace("ok", "")
+
+
+def test_an_entry_without_a_kept_card_renders_from_its_body():
+    assert str(card("*new*", None)) == str(render_markdown("*new*", 3))
+    assert str(card("*new*", "")) == ""  # kept empty (an empty body) stays empty
+
+
+@pytest.mark.parametrize("snippet", [
+    "# Title\n\n**Bold** and `code`\nnext line",
+    "## Questions they asked\n- Tell me about \x02interview\x03s?\n  - nested *x*",
+    "> quote \x02me\x03\n\n1. first\n2) second",
+    "a\n\n---\n\nb",
+    "[link](https://example.com) and <https://auto.example> \\*not\\*",
+    "snake_case and 2 * 3, &amp; &lt;b&gt;",
+    "**What happened:** a no after an \x02interview\x03 on 20 June.\n\n**Not about…",
+])
+def test_a_snippet_loses_its_marks_as_a_whole_entry_would(snippet):
+    assert snippet_text(snippet) == plain_text(snippet)
+
+
+def test_a_match_inside_code_still_shows_in_its_snippet():
+    assert snippet_text("```\nrun \x02tests\x03 first\n```") == "run \x02tests\x03 first"
+    assert snippet_text("    indented \x02code\x03") == "indented \x02code\x03"

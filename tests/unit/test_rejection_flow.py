@@ -159,6 +159,9 @@ def test_walking_the_whole_flow_writes_a_summary_in_the_users_words(user):
         "**Next step:** Reach out to someone.",
     ):
         assert part in body
+    # The journal's card follows each step's body (it is kept with the entry).
+    from webapp.journal.markup import card_html
+    assert entry.card_html == card_html(body) and "<strong>Next step:</strong>" in entry.card_html
 
 
 def test_every_step_is_optional(user):

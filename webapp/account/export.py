@@ -76,7 +76,8 @@ EXPORTED: dict[str, frozenset[str]] = {
     "stage_changes": frozenset(),
     "skills": frozenset(),
     "application_skills": frozenset(),
-    "journal_entries": frozenset(),
+    # The card's HTML is made from the body; an imported entry makes it again.
+    "journal_entries": frozenset({"card_html"}),
     "thought_records": frozenset(),
     "weekly_goals": frozenset(),
     "weekly_reviews": frozenset(),

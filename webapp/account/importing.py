@@ -54,6 +54,7 @@ from webapp.account.export import (
 from webapp.account.tables import owner_column, rows_of
 from webapp.clock import now_utc
 from webapp.extensions import db
+from webapp.journal.markup import card_html
 from webapp.models import ImportedRow, User, UTCDateTime
 
 # The whole file is parsed at once, so it has a ceiling: 16 MiB is decades of daily use
@@ -276,6 +277,10 @@ def bring_in(user: User, table: Table, values: dict[str, Any], maps: dict[str, d
         # The link's address was never stored, so it comes in ended and can't be opened.
         values["token_hash"] = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
         values["revoked_at"] = values.get("revoked_at") or now_utc()
+    if table.name == "journal_entries":
+        # The card's HTML is not in the file (export.py leaves it out): made from the body,
+        # as the journal makes it when an entry is saved.
+        values["card_html"] = card_html(values.get("body") or "")
     if source_id is None:  # a link table keyed by its references (a check-in's feelings)
         key = [table.c[c.name] == values[c.name] for c in table.primary_key.columns]
         if db.session.execute(select(*table.primary_key.columns).where(*key)).first():

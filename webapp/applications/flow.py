@@ -33,6 +33,7 @@ from webapp.applications.words import (
 from webapp.checkins import services as checkins
 from webapp.clock import now_utc
 from webapp.extensions import db
+from webapp.journal.markup import card_html
 from webapp.models import (
     Application,
     Contact,
@@ -353,6 +354,7 @@ def _saved(entry: JournalEntry) -> None:
 
 def _refresh(entry: JournalEntry) -> None:
     entry.body = summary_markdown(entry.thought_record)
+    entry.card_html = card_html(entry.body)  # as the journal keeps it with every body
 
 
 # --- What the flow shows ---------------------------------------------------------------------

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from math import floor
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import SmallInteger, String, case, cast, func, null, select, union_all
+from sqlalchemy import SmallInteger, String, and_, case, cast, func, null, select, union_all
 
 from webapp.checkins.feelings import MOODS
 from webapp.extensions import db
@@ -95,8 +96,10 @@ def parse_range(value: str | None) -> int | None:
 # --- Daily moods: one GROUP BY --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DayMood:
+class DayMood(NamedTuple):
+    """A day's check-ins. A tuple, not a frozen dataclass: the page makes one for each day
+    of the year, and a frozen dataclass costs several times as much to build."""
+
     day: date
     average: float  # the mean of the day's check-ins, so every day weighs the same
     checkins: int
@@ -356,15 +359,25 @@ def self_care_vs_mood(user: User, by_day: dict[date, DayMood], today: date) -> S
     year, counting only days with a check-in and only since the habit existed (its first
     tick or its creation, whichever is earlier) until it was archived. One query."""
     first = today - timedelta(days=YEAR - 1)
-    daily = _daily_query(user, first, today).subquery()
-    day_col, mood_col = daily.c.local_date, list(daily.c)[1]
-    done = (
-        select(SelfCareLog.habit_id, func.min(SelfCareLog.local_date).label("first_day"),
-               func.count(day_col).label("days"), func.sum(mood_col).label("mood_sum"))
-        .join(daily, day_col == SelfCareLog.local_date, isouter=True)
+    # Each tick with its day's average mood (NULL on a day without a check-in): a join on
+    # the check-ins' (user, day) index, one probe per tick. Joining the ticks to a GROUP BY
+    # of the year's check-ins instead let PostgreSQL, without statistics on a fresh table,
+    # run that GROUP BY again for every tick (0.45 s for a year of data).
+    tick_mood = (
+        select(SelfCareLog.habit_id, SelfCareLog.local_date,
+               func.avg(MoodCheckin.mood).label("mood"))
+        .outerjoin(MoodCheckin, and_(MoodCheckin.user_id == SelfCareLog.user_id,
+                                     MoodCheckin.local_date == SelfCareLog.local_date))
         .where(SelfCareLog.user_id == user.id, SelfCareLog.local_date >= first,
                SelfCareLog.local_date <= today)
-        .group_by(SelfCareLog.habit_id)
+        .group_by(SelfCareLog.habit_id, SelfCareLog.local_date)
+        .subquery()
+    )
+    done = (
+        select(tick_mood.c.habit_id, func.min(tick_mood.c.local_date).label("first_day"),
+               func.count(tick_mood.c.mood).label("days"),
+               func.sum(tick_mood.c.mood).label("mood_sum"))
+        .group_by(tick_mood.c.habit_id)
         .subquery()
     )
     rows = db.session.execute(

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
 from webapp.journal.kinds import QUESTIONS_HEADING
+from webapp.journal.markup import card_html
 from webapp.models import JournalEntry, User, now_utc
 
 COMPANIES = ("Northwind", "Bluebird Health", "Tessellate", "Harbour & Co", "Lumen Labs",
@@ -98,6 +99,8 @@ def add_demo_entries(user: User, days: int, today: date) -> int:
         rows.append({"user_id": user.id, "kind": kind, "entry_date": day, "version": 1,
                      "share_with_mentor": rng.random() < 0.2, "created_at": now_utc(),
                      "updated_at": now_utc(), **_entry(kind, day, rng)})
+    for row in rows:
+        row["card_html"] = card_html(row["body"])
     if rows:
         insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
         db.session.execute(insert(JournalEntry), rows)

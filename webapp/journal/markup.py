@@ -33,6 +33,10 @@ _MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
 
 _md = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable("image")
 
+# The timeline shows a body up to this long whole; a longer one as its first words.
+CARD_FULL_MAX = 800
+CARD_EXCERPT = 320
+
 
 def _sanitised(html: str, tags: set[str], attributes: dict[str, set[str]]) -> Markup:
     """The one place a string becomes Markup: after nh3 keeps only the allowed tags,
@@ -67,6 +71,32 @@ def render_markdown(text: str, top_heading: int = 3) -> Markup:
                       ALLOWED_ATTRIBUTES)
 
 
+def card_html(body: str) -> str:
+    """What the timeline's card shows of a body, as HTML kept with the entry when it is
+    saved: the whole body rendered (headings from h3) or, past CARD_FULL_MAX characters,
+    its first words as plain text (escaped). Markdown is most of what a page of entries
+    costs, so it is done once per save rather than on every page; `card` sanitises it again
+    when it is shown, so what the column holds is never trusted."""
+    if len(body or "") > CARD_FULL_MAX:
+        return str(escape(_truncate(plain_text(body), CARD_EXCERPT)))
+    return str(render_markdown(body, 3))
+
+
+def card(body: str, stored: str | None) -> Markup:
+    """The card's HTML for an entry: `stored` (its card_html) sanitised, or, for an entry
+    written without one (by SQL of its own, say), made from the body now."""
+    return _sanitised(card_html(body) if stored is None else stored, ALLOWED_TAGS,
+                      ALLOWED_ATTRIBUTES)
+
+
+def _truncate(text: str, length: int, end: str = "...", leeway: int = 5) -> str:
+    """Jinja's `truncate` filter, which the card used: whole words, "..." at the end, and
+    text only a little over `length` kept whole."""
+    if len(text) <= length + leeway:
+        return text
+    return text[: length - len(end)].rsplit(" ", 1)[0] + end
+
+
 def highlight(marked: str | None) -> Markup:
     """Text from the database with matches between sentinels: escaped first, then each
     sentinel pair becomes <mark>. Whatever HTML the text held stays text."""
@@ -74,6 +104,38 @@ def highlight(marked: str | None) -> Markup:
     html = _MARKED.sub(r"<mark>\1</mark>", escaped)
     html = html.replace(MARK_START, "").replace(MARK_END, "")  # an unpaired one, if any
     return _sanitised(html, {"mark"}, {})
+
+
+# A line's block marks in a search snippet: a heading's #s, a quote's >, a list's bullet
+# or number (nested ones too, taken off one by one); and lines that are only a code fence
+# or a rule.
+_BLOCK_MARK = re.compile(r"^ {0,3}(?:#{1,6}(?=\s|$)|>|[-*+](?=\s)|\d{1,9}[.)](?=\s))\s*")
+_FENCE_OR_RULE = re.compile(r"^ {0,3}(?:`{3,}|~{3,}|(?:[-*_][ \t]*){3,}$)")
+
+
+def snippet_text(snippet: str) -> str:
+    """The words of a search snippet (a few lines cut from an entry, matches marked with the
+    sentinels) without Markdown's marks, as `plain_text` gives them for whole entries, at
+    half its cost: block marks go line by line and only the inline Markdown (emphasis,
+    code, links, escapes) is parsed. Each result of a search page pays this, where parsing
+    each snippet as a document was most of a full page's time. Unlike `plain_text`, code
+    keeps its words: a match inside a code block still shows."""
+    lines = []
+    for line in (snippet or "").split("\n"):
+        if _FENCE_OR_RULE.match(line):
+            continue
+        bare = _BLOCK_MARK.sub("", line, count=1)
+        while bare != line:
+            line, bare = bare, _BLOCK_MARK.sub("", bare, count=1)
+        lines.append(line)
+    words = []
+    for block in _md.parseInline("\n".join(lines)):
+        for token in block.children or ():
+            if token.type in ("text", "code_inline"):
+                words.append(token.content)
+            elif token.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+    return " ".join("".join(words).split())
 
 
 def plain_text(text: str) -> str:

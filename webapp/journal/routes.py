@@ -12,7 +12,7 @@ from webapp.htmx import is_htmx
 from webapp.journal import services
 from webapp.journal.forms import EntryForm, OnThisDayForm, SearchForm
 from webapp.journal.kinds import KIND_LABELS, KINDS
-from webapp.journal.markup import plain_text, render_markdown
+from webapp.journal.markup import CARD_FULL_MAX, card, plain_text, render_markdown
 from webapp.models import JournalEntry
 from webapp.ownership import get_owned_or_404
 from webapp.rendering import ask_first, render_form, render_page
@@ -28,8 +28,10 @@ PROMPTS = {key: {"prompt": kind.prompt, "hint": kind.hint, "outline": kind.outli
 @bp.record_once
 def _share_the_helpers(state: BlueprintSetupState) -> None:
     """Entries render their Markdown through the sanitiser, on any page (Today too)."""
-    state.app.jinja_env.filters.update(journal_markdown=render_markdown, plain_text=plain_text)
-    state.app.jinja_env.globals.update(JOURNAL_KINDS=KINDS, JOURNAL_KIND_LABELS=KIND_LABELS)
+    state.app.jinja_env.filters.update(journal_markdown=render_markdown, plain_text=plain_text,
+                                       journal_card=card)
+    state.app.jinja_env.globals.update(JOURNAL_KINDS=KINDS, JOURNAL_KIND_LABELS=KIND_LABELS,
+                                       JOURNAL_CARD_FULL_MAX=CARD_FULL_MAX)
 
 
 def _journal(fragment: str):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,12 +27,19 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from webapp.extensions import db
 from webapp.journal.kinds import BODY_MAX, KINDS, QUESTIONS_HEADING, TITLE_MAX
-from webapp.journal.markup import MARK_END, MARK_START, highlight, plain_text
-from webapp.models import JournalEntry, MoodCheckin, PracticeQuestion, User, now_utc
+from webapp.journal.markup import MARK_END, MARK_START, card_html, highlight, snippet_text
+from webapp.models import (
+    JournalEntry,
+    MoodCheckin,
+    PracticeQuestion,
+    ThoughtRecord,
+    User,
+    now_utc,
+)
 from webapp.models.fulltext import FTS_TABLE, PG_CONFIG, fts_table, search_document
 from webapp.timezones import local_today
 
@@ -119,7 +127,8 @@ def create_entry(user: User, data: EntryInput) -> JournalEntry:
     """Write a new entry for `user`. Raises InvalidEntry. Commits."""
     data = checked(user, data)
     entry = JournalEntry(user_id=user.id, kind=data.kind, title=data.title, body=data.body,
-                         entry_date=data.entry_date, share_with_mentor=data.share_with_mentor)
+                         card_html=card_html(data.body), entry_date=data.entry_date,
+                         share_with_mentor=data.share_with_mentor)
     db.session.add(entry)
     db.session.commit()
     return entry
@@ -137,7 +146,8 @@ def update_entry(user: User, entry: JournalEntry, data: EntryInput, *,
         update(JournalEntry)
         .where(JournalEntry.id == entry.id, JournalEntry.user_id == user.id,
                JournalEntry.version == version)
-        .values(kind=data.kind, title=data.title, body=data.body, entry_date=data.entry_date,
+        .values(kind=data.kind, title=data.title, body=data.body,
+                card_html=card_html(data.body), entry_date=data.entry_date,
                 share_with_mentor=data.share_with_mentor, version=JournalEntry.version + 1,
                 updated_at=now_utc())
         .execution_options(synchronize_session=False)
@@ -210,6 +220,8 @@ class JournalItem:
     # For search results: the title and a piece of the body with the matches marked.
     title_html: Markup | None = None
     snippet_html: Markup | None = None
+    # A reflection's "kinder way to see it", from its thought record (the card shows it).
+    balanced_thought: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,27 +249,28 @@ def _prefix_last(query: str) -> bool:
 def timeline(user: User, *, kind: str | None = None, before: Cursor | None = None,
              limit: int = PAGE_SIZE) -> JournalPage:
     """The user's entries, newest day first (of `kind` only, when given), starting after
-    `before`. One query for the entries and one for their thought records."""
-    stmt = _entries_of(user, kind)
+    `before`. One query: the page's entries with their thought records' balanced thought."""
+    stmt = (
+        select(JournalEntry, ThoughtRecord.balanced_thought)
+        .outerjoin(ThoughtRecord, ThoughtRecord.entry_id == JournalEntry.id)
+        .where(JournalEntry.user_id == user.id)
+    )
+    if kind:
+        stmt = stmt.where(JournalEntry.kind == kind)
     if before is not None:
         stmt = stmt.where(or_(
             JournalEntry.entry_date < before.day,
             and_(JournalEntry.entry_date == before.day, JournalEntry.id < before.id),
         ))
-    rows = list(db.session.scalars(
+    rows = db.session.execute(
         stmt.order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc()).limit(limit + 1)
-    ))
-    last = rows[limit - 1] if len(rows) > limit else None
+    ).all()
+    last = rows[limit - 1][0] if len(rows) > limit else None
     return JournalPage(
-        items=[JournalItem(entry) for entry in rows[:limit]],
+        items=[JournalItem(entry, balanced_thought=thought) for entry, thought in rows[:limit]],
         next_before=Cursor(last.entry_date.isoformat(), last.id) if last else None,
         kind=kind,
     )
-
-
-def _entries_of(user: User, kind: str | None) -> Select:
-    stmt = JournalEntry.owned_by(user.id).options(selectinload(JournalEntry.thought_record))
-    return stmt.where(JournalEntry.kind == kind) if kind else stmt
 
 
 def search_entries(user: User, query: str, *, kind: str | None = None,
@@ -268,54 +281,86 @@ def search_entries(user: User, query: str, *, kind: str | None = None,
     prefix while the user is still typing it). SQLite ranks with FTS5's bm25, PostgreSQL
     with ts_rank; both with the title weighing more than the body. Highlights are escaped
     before they are marked. A query with no words gives no results.
+
+    One statement in two steps: the page's ids and scores (every match is ranked, which
+    is what ranking means), then the highlights and snippets of those rows only, not of
+    every match, which made a search cost more the longer the journal.
     """
     terms = search_terms(query)
     if not terms:
         return JournalPage(items=[], next_before=None, query=query, kind=kind)
     prefix = _prefix_last(query)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt, score = _postgres_search(terms, prefix)
-    else:
-        stmt, score = _sqlite_search(terms, prefix)
-    stmt = stmt.where(JournalEntry.user_id == user.id)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    search = _postgres_search(terms, prefix) if postgres else _sqlite_search(terms, prefix)
+    ranked = search.ranked.where(JournalEntry.user_id == user.id)
     if kind:
-        stmt = stmt.where(JournalEntry.kind == kind)
+        ranked = ranked.where(JournalEntry.kind == kind)
     if before is not None:
-        stmt = stmt.where(or_(score > before.score,
-                              and_(score == before.score, JournalEntry.id < before.id)))
+        score = search.score
+        ranked = ranked.where(or_(score > before.score,
+                                  and_(score == before.score, JournalEntry.id < before.id)))
+    page = (ranked.order_by(search.score, JournalEntry.id.desc()).limit(limit + 1)
+            .subquery("page"))
     rows = db.session.execute(
-        stmt.options(selectinload(JournalEntry.thought_record))
-        .order_by(score, JournalEntry.id.desc()).limit(limit + 1)
+        search.marked(page)
+        .join(JournalEntry, JournalEntry.id == page.c.id)
+        .outerjoin(ThoughtRecord, ThoughtRecord.entry_id == JournalEntry.id)
+        .add_columns(ThoughtRecord.balanced_thought)
+        .order_by(page.c.score, JournalEntry.id.desc())
     ).all()
     last = rows[limit - 1] if len(rows) > limit else None
     return JournalPage(
         items=[JournalItem(entry, title_html=highlight(title) if entry.title else None,
-                           snippet_html=highlight(plain_text(snippet)))
-               for entry, _score, title, snippet in rows[:limit]],
+                           snippet_html=highlight(snippet_text(snippet)),
+                           balanced_thought=thought)
+               for entry, _score, title, snippet, thought in rows[:limit]],
         next_before=Cursor(repr(float(last.score)), last[0].id) if last else None,
         query=query, kind=kind,
     )
 
 
-def _sqlite_search(terms: list[str], prefix: bool):
-    """FTS5: each word quoted (so NEAR, AND, OR are words too), the last one a prefix."""
+@dataclass(frozen=True)
+class _Search:
+    """A search on one database: `ranked` selects the matches' id and score (lower is
+    better) from journal_entries; `marked(page)` selects each entry of the subquery `page`
+    (its id and score) with its score, marked title and snippet."""
+
+    score: ColumnElement
+    ranked: Select
+    marked: Callable[[Subquery], Select]
+
+
+def _sqlite_search(terms: list[str], prefix: bool) -> _Search:
+    """FTS5: each word quoted (so NEAR, AND, OR are words too), the last one a prefix.
+    highlight() and snippet() need the MATCH in their own query, so the marking step
+    matches again, limited to the page's rowids."""
     quoted = [f'"{term}"' for term in terms]
     if prefix:
         quoted[-1] += "*"
     fts = literal_column(FTS_TABLE)
+    match = fts.op("MATCH")(" ".join(quoted))
     score = func.bm25(fts, 10.0, 1.0)
-    stmt = (
-        select(JournalEntry, score.label("score"),
-               func.highlight(fts, 0, MARK_START, MARK_END),
-               func.snippet(fts, 1, MARK_START, MARK_END, "…", 24))
+    ranked = (
+        select(JournalEntry.id, score.label("score"))
         .select_from(fts_table)
         .join(JournalEntry, JournalEntry.id == fts_table.c.rowid)
-        .where(fts.op("MATCH")(" ".join(quoted)))
+        .where(match)
     )
-    return stmt, score
+
+    def marked(page: Subquery) -> Select:
+        return (
+            select(JournalEntry, page.c.score,
+                   func.highlight(fts, 0, MARK_START, MARK_END),
+                   func.snippet(fts, 1, MARK_START, MARK_END, "…", 24))
+            .select_from(page)
+            .join(fts_table, fts_table.c.rowid == page.c.id)
+            .where(match)
+        )
+
+    return _Search(score=score, ranked=ranked, marked=marked)
 
 
-def _postgres_search(terms: list[str], prefix: bool):
+def _postgres_search(terms: list[str], prefix: bool) -> _Search:
     """tsquery: the words joined by &, the last one with :* (a prefix)."""
     words = list(terms)
     if prefix:
@@ -326,16 +371,20 @@ def _postgres_search(terms: list[str], prefix: bool):
     # As double precision: a real travels as its shortest text, which read back as a Python
     # float is not the same number, and the page cursor compares scores for equality.
     score = -cast(func.ts_rank(document, tsquery), Double)
+    ranked = select(JournalEntry.id, score.label("score")).where(document.op("@@")(tsquery))
     marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
-    stmt = select(
-        JournalEntry, score.label("score"),
-        func.ts_headline(PG_CONFIG, func.coalesce(JournalEntry.title, ""), tsquery,
-                         f"{marks}, HighlightAll=true"),
-        func.ts_headline(PG_CONFIG, JournalEntry.body, tsquery,
-                         f"{marks}, MaxWords=30, MinWords=12, MaxFragments=2, "
-                         'FragmentDelimiter=" … "'),
-    ).where(document.op("@@")(tsquery))
-    return stmt, score
+
+    def marked(page: Subquery) -> Select:
+        return select(
+            JournalEntry, page.c.score,
+            func.ts_headline(PG_CONFIG, func.coalesce(JournalEntry.title, ""), tsquery,
+                             f"{marks}, HighlightAll=true"),
+            func.ts_headline(PG_CONFIG, JournalEntry.body, tsquery,
+                             f"{marks}, MaxWords=30, MinWords=12, MaxFragments=2, "
+                             'FragmentDelimiter=" … "'),
+        ).select_from(page)
+
+    return _Search(score=score, ranked=ranked, marked=marked)
 
 
 def journal_page(user: User, query: str = "", *, kind: str | None = None,

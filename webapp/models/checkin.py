@@ -31,7 +31,8 @@ class MoodCheckin(Base):
     __tablename__ = "mood_checkins"
     __table_args__ = (
         UniqueConstraint("user_id", "client_uuid"),
-        Index("ix_mood_checkins_user_day", "user_id", "local_date", "checked_in_at"),
+        # mood last, so the Insights' daily averages read the index alone (migration 0014).
+        Index("ix_mood_checkins_user_day", "user_id", "local_date", "checked_in_at", "mood"),
         CheckConstraint("mood BETWEEN 1 AND 5", name="mood_range"),
         CheckConstraint("energy IS NULL OR energy BETWEEN 1 AND 5", name="energy_range"),
     )

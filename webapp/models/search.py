@@ -135,6 +135,11 @@ class JournalEntry(Base):
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str | None] = mapped_column(String(200), nullable=True)
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered and sanitised
+    # The body as the timeline's card shows it, made whenever the body is saved
+    # (journal.markup.card_html): rendering Markdown on every page was most of a page's
+    # cost. Sanitised again when shown; NULL (a row written some other way) renders from
+    # the body. A change to how cards render sets it NULL or fills it anew.
+    card_html: Mapped[str | None] = mapped_column(Text, nullable=True)
     entry_date: Mapped[date] = mapped_column(Date)
     # Bumped on every edit: an edit made from an older version is a conflict (OFF-10).
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -62,7 +62,8 @@ class SelfCareLog(Base):
     __tablename__ = "self_care_logs"
     __table_args__ = (
         UniqueConstraint("habit_id", "local_date"),
-        Index("ix_self_care_logs_user_day", "user_id", "local_date"),
+        # habit_id last, so Insights' ticks of the year read the index alone (0014).
+        Index("ix_self_care_logs_user_day", "user_id", "local_date", "habit_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
