@@ -73,8 +73,25 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
 
+_ZONE_KEY, _YEAR_KEY = "onward.user_zone", "onward.this_year"
+
+
 def _user_zone() -> str:
-    return current_user.timezone if current_user.is_authenticated else "UTC"
+    # Asked once for each date and time a page shows (a journal page has dozens), so the
+    # signed-in user's zone is looked up once a request (kept in its environ, which no
+    # other request shares, unlike `g` inside one app context).
+    zone = request.environ.get(_ZONE_KEY)
+    if zone is None:
+        zone = request.environ[_ZONE_KEY] = (current_user.timezone
+                                             if current_user.is_authenticated else "UTC")
+    return zone
+
+
+def _this_year() -> int:
+    year = request.environ.get(_YEAR_KEY)
+    if year is None:
+        year = request.environ[_YEAR_KEY] = local_today(_user_zone()).year
+    return year
 
 
 def long_date(value) -> str:
@@ -82,7 +99,7 @@ def long_date(value) -> str:
     day = local_time(value, _user_zone()).date() if isinstance(value, datetime) else value
     assert isinstance(day, date)
     text = f"{day:%A} {day.day} {day:%B}"
-    return text if day.year == local_today(_user_zone()).year else f"{text} {day.year}"
+    return text if day.year == _this_year() else f"{text} {day.year}"
 
 
 def time_of_day(value) -> str:
