@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement
 
 from webapp.extensions import db
+
+T = TypeVar("T")
+# What a query-building function compares with: a Python value, or a bound parameter
+# (`bindparam("name")`) when a page builds the statement once and runs it with its values.
+SQLValue: TypeAlias = T | ColumnElement[T]
 
 # One SQLite writer at a time per process, queued on a Python lock before BEGIN IMMEDIATE.
 # SQLite's own busy handler sleeps and polls (1, 2, 5 ... 100 ms between tries), which is

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.applications.words import REFLECTION, STAGE_LABELS
 from webapp.clock import now_utc
+from webapp.database import SQLValue
 from webapp.extensions import db
 from webapp.models import Application, JournalEntry, StageChange, User
 from webapp.models.search import PIPELINE, STAGES, pipeline_rank
@@ -448,15 +449,15 @@ class SearchToday:
 
 def today_summary(user: User) -> SearchToday:
     """What Today shows of the search, in one query."""
-    return today_summary_from_row(db.session.execute(select(*today_summary_columns(user))).one())
+    return today_summary_from_row(db.session.execute(select(*today_summary_columns(user.id))).one())
 
 
-def today_summary_columns(user: User) -> list:
+def today_summary_columns(user_id: SQLValue[int]) -> list:
     """`today_summary`'s two counts as labelled scalar subqueries, for a page that asks
     several domains in one statement (Today)."""
     def count_of(stages: tuple[str, ...], label: str):
         return select(func.count()).where(
-            Application.user_id == user.id, Application.stage.in_(stages)
+            Application.user_id == user_id, Application.stage.in_(stages)
         ).scalar_subquery().label(label)
 
     return [count_of(NO_STAGES, "steps_to_yes"),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.checkins.feelings import EMOTION_KEYS, ENERGY, MOODS, NOTE_MAX
 from webapp.clock import now_utc
-from webapp.database import insert_ignoring_conflicts
+from webapp.database import SQLValue, insert_ignoring_conflicts
 from webapp.extensions import db
 from webapp.models import (
     CheckinEmotion,
@@ -267,13 +267,14 @@ def todays_checkins(user: User, days_this_month: int | None = None) -> TodaysChe
 
 def days_checked_in(user: User, first: date, last: date) -> int:
     """On how many days between `first` and `last` the user checked in at least once."""
-    return db.session.scalar(select(days_checked_in_column(user, first, last))) or 0
+    return db.session.scalar(select(days_checked_in_column(user.id, first, last))) or 0
 
 
-def days_checked_in_column(user: User, first: date, last: date):
+def days_checked_in_column(user_id: SQLValue[int], first: SQLValue[date],
+                           last: SQLValue[date]):
     """`days_checked_in` as a scalar subquery, to ask alongside other counts."""
     return select(func.count(func.distinct(MoodCheckin.local_date))).where(
-        MoodCheckin.user_id == user.id,
+        MoodCheckin.user_id == user_id,
         MoodCheckin.local_date >= first,
         MoodCheckin.local_date <= last,
     ).scalar_subquery()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import Row, Select, func, literal, select, true
 
 from webapp.clock import now_utc
-from webapp.database import insert_ignoring_conflicts
+from webapp.database import SQLValue, insert_ignoring_conflicts
 from webapp.extensions import db
 from webapp.models import Activity, Contact, Skill, StageChange, User, WeeklyGoal, WeeklyReview
 from webapp.models.progress import ACTIVITY_KINDS
@@ -77,10 +77,10 @@ class Targets:
 DEFAULT_TARGETS = Targets(applications=5, networking=2, learning=2, rest_days=2)
 
 
-def _latest_goal_query(user: User, week_start: date):
+def _latest_goal_query(user_id: SQLValue[int], week_start: SQLValue[date]):
     """The goal set for `week_start`, or else the latest one set before it."""
     return (
-        WeeklyGoal.owned_by(user.id)
+        WeeklyGoal.owned_by(user_id)
         .where(WeeklyGoal.week_start <= week_start)
         .order_by(WeeklyGoal.week_start.desc())
         .limit(1)
@@ -90,7 +90,7 @@ def _latest_goal_query(user: User, week_start: date):
 def targets_for(user: User, week_start: date) -> Targets:
     """The week's targets: the ones set for it, else the latest earlier week's (so last
     week's plan carries over), else DEFAULT_TARGETS."""
-    goal = db.session.scalar(_latest_goal_query(user, week_start))
+    goal = db.session.scalar(_latest_goal_query(user.id, week_start))
     return Targets.of(goal) if goal is not None else DEFAULT_TARGETS
 
 
@@ -214,26 +214,28 @@ def _count_in_week(column, *conditions):
 def week_progress(user: User, week_start: date) -> WeekProgress:
     """The week's targets and its three counts, in one SQL statement whatever the years of
     data (Today runs it on every visit, inside its own summary statement)."""
-    row = db.session.execute(week_progress_query(user, week_start)).one()
+    row = db.session.execute(
+        week_progress_query(user.id, week_start, week_end_of(week_start))).one()
     return week_progress_from_row(user, week_start, row)
 
 
-def week_progress_query(user: User, week_start: date) -> Select:
+def week_progress_query(user_id: SQLValue[int], week_start: SQLValue[date],
+                        week_end: SQLValue[date]) -> Select:
     """The one statement behind `week_progress`: a single row of scalar subqueries, so a
-    page that shows the week (Today) can add its own columns and ask everything at once.
+    page that shows the week (Today) can add its own columns and ask everything at once,
+    and build it once with bound parameters (`bindparam`) for the values.
     Applications count when one reached "applied" that week (each application once);
     networking and learning count what was logged."""
-    week_end = week_end_of(week_start)
     applications = _count_in_week(
         func.count(func.distinct(StageChange.application_id)),
-        StageChange.user_id == user.id,
+        StageChange.user_id == user_id,
         StageChange.stage == "applied",
         StageChange.changed_on.between(week_start, week_end),
     )
     logged = {
         kind: _count_in_week(
             func.count(Activity.id),
-            Activity.user_id == user.id,
+            Activity.user_id == user_id,
             Activity.kind == kind,
             Activity.done_on.between(week_start, week_end),
         )
@@ -241,7 +243,7 @@ def week_progress_query(user: User, week_start: date) -> Select:
     }
     # One row always, with the goal's columns NULL when no week has a goal yet.
     one_row = select(literal(1).label("one")).subquery()
-    goal = _latest_goal_query(user, week_start).subquery()
+    goal = _latest_goal_query(user_id, week_start).subquery()
     return select(
         applications.label("applications"),
         logged["networking"].label("networking"),
