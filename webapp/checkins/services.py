@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from webapp.checkins.feelings import EMOTION_KEYS, ENERGY, MOODS, NOTE_MAX
@@ -215,19 +215,23 @@ def delete_checkin(checkin: MoodCheckin) -> None:
     db.session.commit()
 
 
-def checkins_on(user: User, day: date, limit: int | None = None) -> list[MoodCheckin]:
+# The day's latest check-ins with their emotions in the same statement (a LEFT JOIN on the
+# limited rows) rather than the relationship's second SELECT. Built once with bound
+# parameters: Today and every check-in answer run it, and building it cost more Python than
+# running it.
+LATEST_ON_DAY = (
+    MoodCheckin.owned_by(bindparam("user_id"))
+    .where(MoodCheckin.local_date == bindparam("day"))
+    .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
+    .limit(bindparam("limit"))
+    .options(joinedload(MoodCheckin.emotions))
+)
+
+
+def checkins_on(user: User, day: date, limit: int) -> list[MoodCheckin]:
     """The day's check-ins, latest first; at most `limit` of them."""
-    return list(
-        db.session.scalars(
-            MoodCheckin.owned_by(user.id)
-            .where(MoodCheckin.local_date == day)
-            .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
-            .limit(limit)
-            # The emotions in the same statement (a LEFT JOIN on the limited rows) rather
-            # than the relationship's second SELECT: Today and every check-in answer run it.
-            .options(joinedload(MoodCheckin.emotions))
-        ).unique()
-    )
+    return list(db.session.scalars(
+        LATEST_ON_DAY, {"user_id": user.id, "day": day, "limit": limit}).unique())
 
 
 # Today lists this many of the day's check-ins; the rest are in the history. Keeps the page

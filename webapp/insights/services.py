@@ -18,7 +18,18 @@ from math import floor
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import SmallInteger, String, and_, case, cast, func, null, select, union_all
+from sqlalchemy import (
+    SmallInteger,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    null,
+    select,
+    union_all,
+)
 
 from webapp.checkins.feelings import MOODS
 from webapp.extensions import db
@@ -744,14 +755,12 @@ class CareCard:
     people_endpoint: str | None = None
 
 
-def _latest_moods_and_people(user: User) -> tuple[list[tuple[int, date]], list[str]]:
-    """The user's latest CARE_CHECKINS check-ins' (mood, day), and up to CARE_CONTACTS names
-    from their People, most recently in touch first: one statement (UNION ALL), so the card
-    costs Today a single query on every day."""
+def _latest_moods_and_people_statement():
+    """The care card's one statement (UNION ALL) of the latest check-ins and People."""
     moods = (
         select(MoodCheckin.mood.label("mood"), MoodCheckin.local_date.label("day"),
                cast(null(), String).label("name"), MoodCheckin.id.label("id"))
-        .where(MoodCheckin.user_id == user.id)
+        .where(MoodCheckin.user_id == bindparam("user_id"))
         .order_by(MoodCheckin.local_date.desc(), MoodCheckin.checked_in_at.desc(),
                   MoodCheckin.id.desc())
         .limit(CARE_CHECKINS)
@@ -760,12 +769,24 @@ def _latest_moods_and_people(user: User) -> tuple[list[tuple[int, date]], list[s
     people = (
         select(cast(null(), SmallInteger).label("mood"), Contact.last_contacted_on.label("day"),
                Contact.name.label("name"), Contact.id.label("id"))
-        .where(Contact.user_id == user.id)
+        .where(Contact.user_id == bindparam("user_id"))
         .order_by(Contact.last_contacted_on.desc().nulls_last(), Contact.id)
         .limit(CARE_CONTACTS)
         .subquery()
     )
-    rows = db.session.execute(union_all(select(moods), select(people))).all()
+    return union_all(select(moods), select(people))
+
+
+# Built once with a bound parameter: Today asks it on every visit, and building it cost more
+# Python than running it.
+LATEST_MOODS_AND_PEOPLE = _latest_moods_and_people_statement()
+
+
+def _latest_moods_and_people(user: User) -> tuple[list[tuple[int, date]], list[str]]:
+    """The user's latest CARE_CHECKINS check-ins' (mood, day), and up to CARE_CONTACTS names
+    from their People, most recently in touch first: one statement (UNION ALL), so the card
+    costs Today a single query on every day."""
+    rows = db.session.execute(LATEST_MOODS_AND_PEOPLE, {"user_id": user.id}).all()
     # A UNION promises no order, so the people are put back in theirs here.
     contacts = sorted((row for row in rows if row.name is not None),
                       key=lambda row: (row.day is None, -(row.day or date.min).toordinal(),

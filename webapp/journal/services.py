@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     cast,
     func,
     literal_column,
@@ -508,6 +509,35 @@ def _best(days: list[date], today: date) -> date | None:
     return max(same_date or days, default=None)
 
 
+def _on_this_day_rows():
+    """Wins and good days in one statement: UNION ALL of the wins on the candidate days
+    and the days whose check-ins averaged good, each row saying which."""
+    days = bindparam("days", expanding=True)
+    wins = select(
+        JournalEntry.entry_date.label("day"),
+        JournalEntry.id.label("win_id"),
+        JournalEntry.title,
+        JournalEntry.body,
+        cast(null(), Double).label("mood"),
+        cast(null(), Integer).label("n"),
+    ).where(JournalEntry.user_id == bindparam("user_id"), JournalEntry.kind == "small_win",
+            JournalEntry.entry_date.in_(days))
+    average = func.avg(MoodCheckin.mood)
+    good_days = (
+        select(MoodCheckin.local_date, cast(null(), Integer), cast(null(), String),
+               cast(null(), Text), cast(average, Double), func.count())
+        .where(MoodCheckin.user_id == bindparam("user_id"), MoodCheckin.local_date.in_(days))
+        .group_by(MoodCheckin.local_date)
+        .having(average >= GOOD_DAY_MOOD)
+    )
+    return union_all(wins, good_days)
+
+
+# Built once with bound parameters: Today runs it on every visit, and building it cost more
+# Python than running it.
+ON_THIS_DAY_ROWS = _on_this_day_rows()
+
+
 def on_this_day(user: User, today: date | None = None) -> OnThisDay | None:
     """A good memory for Today, or None: when the user turned the card off, or nothing good
     happened on this day before. Only wins and good days, never a hard one. One statement
@@ -518,26 +548,8 @@ def on_this_day(user: User, today: date | None = None) -> OnThisDay | None:
     candidates = same_day_before(today)
     if not candidates:
         return None
-    # Wins and good days in one statement (Today runs it on every visit): UNION ALL of the
-    # wins on those days and the days whose check-ins averaged good, each row saying which.
-    wins = select(
-        JournalEntry.entry_date.label("day"),
-        JournalEntry.id.label("win_id"),
-        JournalEntry.title,
-        JournalEntry.body,
-        cast(null(), Double).label("mood"),
-        cast(null(), Integer).label("n"),
-    ).where(JournalEntry.user_id == user.id, JournalEntry.kind == "small_win",
-            JournalEntry.entry_date.in_(candidates))
-    average = func.avg(MoodCheckin.mood)
-    good_days = (
-        select(MoodCheckin.local_date, cast(null(), Integer), cast(null(), String),
-               cast(null(), Text), cast(average, Double), func.count())
-        .where(MoodCheckin.user_id == user.id, MoodCheckin.local_date.in_(candidates))
-        .group_by(MoodCheckin.local_date)
-        .having(average >= GOOD_DAY_MOOD)
-    )
-    rows = db.session.execute(union_all(wins, good_days)).all()
+    rows = db.session.execute(
+        ON_THIS_DAY_ROWS, {"user_id": user.id, "days": candidates}).all()
     found = [row for row in rows if row.win_id is not None]
     day = _best([row.day for row in found], today)
     if day is not None:
