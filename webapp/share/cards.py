@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 
 from markupsafe import Markup
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import bindparam, case, func, select, union_all
 
 from webapp.extensions import db
 from webapp.journal.markup import render_markdown
@@ -75,47 +75,59 @@ class Sharing:
     def checkin_days(self) -> dict[date, tuple[int, int]]:
         """Days with a check-in since CHECKIN_DAYS_FROM: day -> (check-ins, sum of moods).
         Moods only; never a note or a feeling."""
-        rows = db.session.execute(
-            select(MoodCheckin.local_date, func.count(MoodCheckin.id), func.sum(MoodCheckin.mood))
-            .where(MoodCheckin.user_id == self.owner.id,
-                   MoodCheckin.local_date >= checkin_days_from(self.today),
-                   MoodCheckin.local_date <= self.today)
-            .group_by(MoodCheckin.local_date)
-        ).all()
+        rows = db.session.execute(CHECKIN_DAYS, {
+            "user_id": self.owner.id, "first": checkin_days_from(self.today),
+            "last": self.today}).all()
         return {day: (count, total) for day, count, total in rows}
 
     @cached_property
     def journal_entries(self) -> list[JournalEntry]:
         """The newest small wins and the newest entries marked for the mentor, as far as
         their cards are shown: one statement for both cards."""
-        parts = []
-        if self.shows("wins"):
-            parts.append(_newest_entries(self.owner.id, JournalEntry.kind == "small_win"))
-        if self.shows("journal"):
-            parts.append(_newest_entries(self.owner.id, JournalEntry.share_with_mentor.is_(True)))
-        if not parts:
+        statement = _journal_entries(self.shows("wins"), self.shows("journal"))
+        if statement is None:
             return []
-        ids = union_all(*parts) if len(parts) > 1 else parts[0]
-        return list(db.session.scalars(
-            select(JournalEntry).where(JournalEntry.id.in_(ids))
-            .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
-        ))
+        return list(db.session.scalars(statement, {"user_id": self.owner.id}))
 
 
 ENTRIES_SHOWN = 10
 WEEKS_OF_MOOD = 8
 
 
-def _newest_entries(user_id: int, condition):
+# The page's statements are built once with bound parameters: building one costs more Python
+# than running it, and a mentor's page runs several on every visit.
+CHECKIN_DAYS = (
+    select(MoodCheckin.local_date, func.count(MoodCheckin.id), func.sum(MoodCheckin.mood))
+    .where(MoodCheckin.user_id == bindparam("user_id"),
+           MoodCheckin.local_date >= bindparam("first"),
+           MoodCheckin.local_date <= bindparam("last"))
+    .group_by(MoodCheckin.local_date)
+)
+
+
+def _newest_entries(condition):
     # Wrapped in a subquery: SQLite allows no LIMIT on the parts of a UNION otherwise.
     newest = (
         select(JournalEntry.id)
-        .where(JournalEntry.user_id == user_id, condition)
+        .where(JournalEntry.user_id == bindparam("user_id"), condition)
         .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
         .limit(ENTRIES_SHOWN)
         .subquery()
     )
     return select(newest.c.id)
+
+
+@cache
+def _journal_entries(wins: bool, shared: bool):
+    """The newest wins and/or entries marked for the mentor, as the link shows them (one
+    statement for each of the three choices, built on first use); None for neither."""
+    parts = ([_newest_entries(JournalEntry.kind == "small_win")] if wins else []) + \
+        ([_newest_entries(JournalEntry.share_with_mentor.is_(True))] if shared else [])
+    if not parts:
+        return None
+    ids = union_all(*parts) if len(parts) > 1 else parts[0]
+    return (select(JournalEntry).where(JournalEntry.id.in_(ids))
+            .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc()))
 
 
 def checkin_days_from(today: date) -> date:
@@ -159,25 +171,27 @@ class Funnel:
       "How many applications you saved, sent, and took to a screening, an interview or an "
       "offer: numbers only. Company names only if you tick \"show company names\" below.")
 def applications(sharing: Sharing) -> Funnel:
-    user_id = sharing.owner.id
-    at_least = [func.count(case((Application.reached >= rank, 1))) for rank, _ in FUNNEL]
+    params = {"user_id": sharing.owner.id}
     if not sharing.link.show_company_names:
-        counts = db.session.execute(
-            select(*at_least).where(Application.user_id == user_id)
-        ).one()
+        counts = db.session.execute(FUNNEL_COUNTS, params).one()
         return Funnel(steps=_steps(counts), companies=None)
-    # With company names, one statement: the newest applications that got anywhere, each
-    # row carrying the counts over all the owner's applications (window aggregates, taken
-    # before the LIMIT). Saved-only ones sort last and are left out of the list.
-    sent_first = case((Application.reached >= 1, 0), else_=1)
-    rows = db.session.execute(
-        select(Application.company, Application.reached, *(c.over() for c in at_least))
-        .where(Application.user_id == user_id)
-        .order_by(sent_first, Application.stage_changed_at.desc(), Application.id.desc())
-        .limit(COMPANIES_SHOWN)
-    ).all()
+    rows = db.session.execute(FUNNEL_AND_COMPANIES, params).all()
     companies = [(row.company, STAGE_REACHED[row.reached]) for row in rows if row.reached >= 1]
     return Funnel(steps=_steps(rows[0][2:] if rows else None), companies=companies)
+
+
+_AT_LEAST = [func.count(case((Application.reached >= rank, 1))) for rank, _ in FUNNEL]
+FUNNEL_COUNTS = select(*_AT_LEAST).where(Application.user_id == bindparam("user_id"))
+# With company names, one statement: the newest applications that got anywhere, each row
+# carrying the counts over all the owner's applications (window aggregates, taken before the
+# LIMIT). Saved-only ones sort last and are left out of the list.
+FUNNEL_AND_COMPANIES = (
+    select(Application.company, Application.reached, *(c.over() for c in _AT_LEAST))
+    .where(Application.user_id == bindparam("user_id"))
+    .order_by(case((Application.reached >= 1, 0), else_=1),
+              Application.stage_changed_at.desc(), Application.id.desc())
+    .limit(COMPANIES_SHOWN)
+)
 
 
 def _steps(counts) -> list[tuple[str, int]]:
@@ -250,15 +264,18 @@ class SkillLine:
 @card("skills", "Skills and courses",
       "Each skill or course with its status and progress. Not your notes about them.")
 def skills(sharing: Sharing) -> list[SkillLine]:
-    order = case({status: n for n, status in enumerate(("active", "planned", "done"))},
-                 value=Skill.status, else_=len(SKILL_STATUSES))
-    rows = db.session.execute(
-        select(Skill.name, Skill.status, Skill.progress)
-        .where(Skill.user_id == sharing.owner.id)
-        .order_by(order, Skill.name, Skill.id)
-        .limit(30)
-    ).all()
+    rows = db.session.execute(SKILLS, {"user_id": sharing.owner.id}).all()
     return [SkillLine(name, status, progress) for name, status, progress in rows]
+
+
+SKILLS = (
+    select(Skill.name, Skill.status, Skill.progress)
+    .where(Skill.user_id == bindparam("user_id"))
+    .order_by(case({status: n for n, status in enumerate(("active", "planned", "done"))},
+                   value=Skill.status, else_=len(SKILL_STATUSES)),
+              Skill.name, Skill.id)
+    .limit(30)
+)
 
 
 @dataclass(frozen=True)

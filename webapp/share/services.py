@@ -220,14 +220,19 @@ class SharedPage:
     cards: list[ShownCard] = field(default_factory=list)
 
 
+# Built once with a bound parameter, as every statement of the mentor's page: building one
+# costs more Python than running it.
+LINK_AND_OWNER = (
+    select(ShareLink, User).join(User, User.id == ShareLink.user_id)
+    .where(ShareLink.token_hash == bindparam("token_hash"))
+)
+
+
 def _open_link_and_owner(token: str) -> tuple[ShareLink, User] | None:
     """The link this token opens with its owner, if it is open now; else None."""
     if not looks_like_token(token):
         return None
-    row = db.session.execute(
-        select(ShareLink, User).join(User, User.id == ShareLink.user_id)
-        .where(ShareLink.token_hash == token_hash(token))
-    ).first()
+    row = db.session.execute(LINK_AND_OWNER, {"token_hash": token_hash(token)}).first()
     if row is None or not row.ShareLink.is_open(now_utc()):
         return None
     return row.ShareLink, row.User
