@@ -18,6 +18,7 @@ from webapp.journal.markup import (
     plain_text,
     render_markdown,
     snippet_text,
+    whole_body,
 )
 
 TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -200,6 +201,16 @@ def test_a_long_body_keeps_its_first_words_as_text():
     assert str(card(body, kept)).startswith("Bold &lt;b&gt;not a tag&lt;/b&gt; word")
     assert len(body) > CARD_FULL_MAX >= len("x" * CARD_FULL_MAX)
     assert card_html("x" * CARD_FULL_MAX) == "<p>" + "x" * CARD_FULL_MAX + "</p>\n"
+
+
+def test_the_whole_body_comes_from_the_card_only_when_the_card_is_the_whole_body():
+    short = "## Went well\n**Calm** and [clear](https://example.com)"
+    assert str(whole_body(short, card_html(short))) == str(render_markdown(short, 3))
+    assert str(whole_body(short, "<p>kept</p>")) == "<p>kept</p>"  # the column is used...
+    assert "<script" not in str(whole_body(short, "<p>kept</p><script>x()</script>"))  # ...cleaned
+    long = "**Bold** " + "word " * 200
+    assert str(whole_body(long, card_html(long))) == str(render_markdown(long, 3))
+    assert str(whole_body(short, None)) == str(render_markdown(short, 3))
 
 
 @pytest.mark.parametrize("stored", [

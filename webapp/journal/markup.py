@@ -89,6 +89,14 @@ def card(body: str, stored: str | None) -> Markup:
                       ALLOWED_ATTRIBUTES)
 
 
+def whole_body(body: str, stored: str | None) -> Markup:
+    """The whole body as HTML, headings from h3: its stored card when that holds the whole
+    body (bodies up to CARD_FULL_MAX), sanitised again as `card` does; else rendered now."""
+    if stored is not None and len(body or "") <= CARD_FULL_MAX:
+        return _sanitised(stored, ALLOWED_TAGS, ALLOWED_ATTRIBUTES)
+    return render_markdown(body, 3)
+
+
 def _truncate(text: str, length: int, end: str = "...", leeway: int = 5) -> str:
     """Jinja's `truncate` filter, which the card used: whole words, "..." at the end, and
     text only a little over `length` kept whole."""

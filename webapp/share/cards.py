@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, case, func, select, union_all
 
 from webapp.extensions import db
-from webapp.journal.markup import render_markdown
+from webapp.journal.markup import whole_body
 from webapp.models import Application, JournalEntry, MoodCheckin, ShareLink, Skill, User
 from webapp.models.progress import SKILL_STATUSES
 from webapp.timezones import local_today
@@ -291,5 +291,5 @@ class SharedEntry:
       "from your journal.")
 def shared_entries(sharing: Sharing) -> list[SharedEntry]:
     shared = [e for e in sharing.journal_entries if e.share_with_mentor]
-    return [SharedEntry(e.title, e.kind, e.entry_date, render_markdown(e.body))
+    return [SharedEntry(e.title, e.kind, e.entry_date, whole_body(e.body, e.card_html))
             for e in shared[:ENTRIES_SHOWN]]
