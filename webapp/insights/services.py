@@ -116,20 +116,23 @@ class DayMood(NamedTuple):
     checkins: int
 
 
-def _daily_query(user: User, first: date, last: date):
-    return (
-        select(MoodCheckin.local_date, func.avg(MoodCheckin.mood), func.count())
-        .where(MoodCheckin.user_id == user.id, MoodCheckin.local_date >= first,
-               MoodCheckin.local_date <= last)
-        .group_by(MoodCheckin.local_date)
-    )
+# The page's statements are built once with bound parameters (user_id, first, last): building
+# one costs more Python than running it.
+DAILY_MOODS = (
+    select(MoodCheckin.local_date, func.avg(MoodCheckin.mood), func.count())
+    .where(MoodCheckin.user_id == bindparam("user_id"),
+           MoodCheckin.local_date >= bindparam("first"),
+           MoodCheckin.local_date <= bindparam("last"))
+    .group_by(MoodCheckin.local_date)
+)
 
 
 def daily_moods(user: User, first: date, last: date) -> dict[date, DayMood]:
     """The average mood of each day from `first` to `last` with a check-in. One query."""
     return {
         day: DayMood(day, float(average), count)
-        for day, average, count in db.session.execute(_daily_query(user, first, last))
+        for day, average, count in db.session.execute(
+            DAILY_MOODS, {"user_id": user.id, "first": first, "last": last})
     }
 
 
@@ -365,11 +368,7 @@ class SelfCareMoods:
         return " ".join(h.words for h in self.shown)
 
 
-def self_care_vs_mood(user: User, by_day: dict[date, DayMood], today: date) -> SelfCareMoods:
-    """For each habit, the mood on days it was done and on days it wasn't, over the last
-    year, counting only days with a check-in and only since the habit existed (its first
-    tick or its creation, whichever is earlier) until it was archived. One query."""
-    first = today - timedelta(days=YEAR - 1)
+def _habits_with_tick_moods():
     # Each tick with its day's average mood (NULL on a day without a check-in): a join on
     # the check-ins' (user, day) index, one probe per tick. Joining the ticks to a GROUP BY
     # of the year's check-ins instead let PostgreSQL, without statistics on a fresh table,
@@ -379,8 +378,9 @@ def self_care_vs_mood(user: User, by_day: dict[date, DayMood], today: date) -> S
                func.avg(MoodCheckin.mood).label("mood"))
         .outerjoin(MoodCheckin, and_(MoodCheckin.user_id == SelfCareLog.user_id,
                                      MoodCheckin.local_date == SelfCareLog.local_date))
-        .where(SelfCareLog.user_id == user.id, SelfCareLog.local_date >= first,
-               SelfCareLog.local_date <= today)
+        .where(SelfCareLog.user_id == bindparam("user_id"),
+               SelfCareLog.local_date >= bindparam("first"),
+               SelfCareLog.local_date <= bindparam("last"))
         .group_by(SelfCareLog.habit_id, SelfCareLog.local_date)
         .subquery()
     )
@@ -391,13 +391,25 @@ def self_care_vs_mood(user: User, by_day: dict[date, DayMood], today: date) -> S
         .group_by(tick_mood.c.habit_id)
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         select(SelfCareHabit, done.c.first_day, done.c.days, done.c.mood_sum)
         .outerjoin(done, done.c.habit_id == SelfCareHabit.id)
-        .where(SelfCareHabit.user_id == user.id)
+        .where(SelfCareHabit.user_id == bindparam("user_id"))
         .order_by(SelfCareHabit.archived_at.is_not(None), SelfCareHabit.position,
                   SelfCareHabit.id)
-    ).all()
+    )
+
+
+HABITS_WITH_TICK_MOODS = _habits_with_tick_moods()
+
+
+def self_care_vs_mood(user: User, by_day: dict[date, DayMood], today: date) -> SelfCareMoods:
+    """For each habit, the mood on days it was done and on days it wasn't, over the last
+    year, counting only days with a check-in and only since the habit existed (its first
+    tick or its creation, whichever is earlier) until it was archived. One query."""
+    first = today - timedelta(days=YEAR - 1)
+    rows = db.session.execute(
+        HABITS_WITH_TICK_MOODS, {"user_id": user.id, "first": first, "last": today}).all()
     return SelfCareMoods([
         _habit_mood(user, habit, first_day, days or 0, float(mood_sum or 0), by_day, first,
                     today)
@@ -533,18 +545,23 @@ def recovery_after(day: date, by_day: dict[date, DayMood], today: date) -> tuple
     return usual, None
 
 
+REJECTIONS = (
+    select(StageChange.changed_on, Application.company, Application.role)
+    .join(Application, Application.id == StageChange.application_id)
+    .where(StageChange.user_id == bindparam("user_id"), StageChange.stage == "rejected",
+           StageChange.changed_on >= bindparam("first"),
+           StageChange.changed_on <= bindparam("last"))
+    .order_by(StageChange.changed_on.desc(), StageChange.id.desc())
+    .limit(REJECTIONS_COUNTED)
+)
+
+
 def resilience(user: User, by_day: dict[date, DayMood], today: date) -> Resilience:
     """Each rejection of the last year (the latest 30), with the usual mood before it and
     the days until the mood was back there. One query."""
     first = today - timedelta(days=YEAR - 1)
     rows = db.session.execute(
-        select(StageChange.changed_on, Application.company, Application.role)
-        .join(Application, Application.id == StageChange.application_id)
-        .where(StageChange.user_id == user.id, StageChange.stage == "rejected",
-               StageChange.changed_on >= first, StageChange.changed_on <= today)
-        .order_by(StageChange.changed_on.desc(), StageChange.id.desc())
-        .limit(REJECTIONS_COUNTED)
-    ).all()
+        REJECTIONS, {"user_id": user.id, "first": first, "last": today}).all()
     recoveries = []
     for day, company, role in reversed(rows):
         usual, days = recovery_after(day, by_day, today)
@@ -655,18 +672,21 @@ class WhatWorks:
         return " ".join(parts) or "Not enough applications in each group to compare yet."
 
 
+SENT_BY_KIND = (
+    select(Application.resume_tailored, Application.cover_letter_tailored,
+           Application.excitement, func.count(),
+           func.sum(case((Application.reached >= INTERVIEW_RANK, 1), else_=0)))
+    .where(Application.user_id == bindparam("user_id"), Application.reached >= 1)
+    .group_by(Application.resume_tailored, Application.cover_letter_tailored,
+              Application.excitement)
+)
+
+
 def what_works(user: User) -> WhatWorks:
     """The share of sent applications (reached "applied" or further) that reached an
     interview, with and without a tailored résumé and cover letter, and by excitement.
     An application whose tailoring is unknown is left out of that comparison. One query."""
-    interview = func.sum(case((Application.reached >= INTERVIEW_RANK, 1), else_=0))
-    rows = db.session.execute(
-        select(Application.resume_tailored, Application.cover_letter_tailored,
-               Application.excitement, func.count(), interview)
-        .where(Application.user_id == user.id, Application.reached >= 1)
-        .group_by(Application.resume_tailored, Application.cover_letter_tailored,
-                  Application.excitement)
-    ).all()
+    rows = db.session.execute(SENT_BY_KIND, {"user_id": user.id}).all()
 
     def share(label: str, test) -> Share:
         picked = [(n, i) for r, c, e, n, i in rows if test(r, c, e)]
