@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from markupsafe import Markup
 from sqlalchemy import (
@@ -247,25 +248,37 @@ def _prefix_last(query: str) -> bool:
     return bool(query) and not query[-1].isspace()
 
 
+# The journal's statements are built once for each shape (a kind or not, a cursor or not;
+# a search on each database), with bound parameters for the values: building one costs more
+# Python than running it.
+@cache
+def _timeline_statement(by_kind: bool, after_cursor: bool) -> Select:
+    stmt = (
+        select(JournalEntry, ThoughtRecord.balanced_thought)
+        .outerjoin(ThoughtRecord, ThoughtRecord.entry_id == JournalEntry.id)
+        .where(JournalEntry.user_id == bindparam("user_id"))
+    )
+    if by_kind:
+        stmt = stmt.where(JournalEntry.kind == bindparam("kind"))
+    if after_cursor:
+        stmt = stmt.where(or_(
+            JournalEntry.entry_date < bindparam("day"),
+            and_(JournalEntry.entry_date == bindparam("day"),
+                 JournalEntry.id < bindparam("before_id")),
+        ))
+    return (stmt.order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
+            .limit(bindparam("limit")))
+
+
 def timeline(user: User, *, kind: str | None = None, before: Cursor | None = None,
              limit: int = PAGE_SIZE) -> JournalPage:
     """The user's entries, newest day first (of `kind` only, when given), starting after
     `before`. One query: the page's entries with their thought records' balanced thought."""
-    stmt = (
-        select(JournalEntry, ThoughtRecord.balanced_thought)
-        .outerjoin(ThoughtRecord, ThoughtRecord.entry_id == JournalEntry.id)
-        .where(JournalEntry.user_id == user.id)
-    )
-    if kind:
-        stmt = stmt.where(JournalEntry.kind == kind)
+    params: dict[str, object] = {"user_id": user.id, "kind": kind, "limit": limit + 1}
     if before is not None:
-        stmt = stmt.where(or_(
-            JournalEntry.entry_date < before.day,
-            and_(JournalEntry.entry_date == before.day, JournalEntry.id < before.id),
-        ))
+        params |= {"day": before.day, "before_id": before.id}
     rows = db.session.execute(
-        stmt.order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc()).limit(limit + 1)
-    ).all()
+        _timeline_statement(bool(kind), before is not None), params).all()
     last = rows[limit - 1][0] if len(rows) > limit else None
     return JournalPage(
         items=[JournalItem(entry, balanced_thought=thought) for entry, thought in rows[:limit]],
@@ -290,25 +303,15 @@ def search_entries(user: User, query: str, *, kind: str | None = None,
     terms = search_terms(query)
     if not terms:
         return JournalPage(items=[], next_before=None, query=query, kind=kind)
-    prefix = _prefix_last(query)
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    search = _postgres_search(terms, prefix) if postgres else _sqlite_search(terms, prefix)
-    ranked = search.ranked.where(JournalEntry.user_id == user.id)
-    if kind:
-        ranked = ranked.where(JournalEntry.kind == kind)
+    params: dict[str, object] = {
+        "words": (_tsquery_text if postgres else _fts_match_text)(terms, _prefix_last(query)),
+        "user_id": user.id, "kind": kind, "limit": limit + 1,
+    }
     if before is not None:
-        score = search.score
-        ranked = ranked.where(or_(score > before.score,
-                                  and_(score == before.score, JournalEntry.id < before.id)))
-    page = (ranked.order_by(search.score, JournalEntry.id.desc()).limit(limit + 1)
-            .subquery("page"))
+        params |= {"score": before.score, "before_id": before.id}
     rows = db.session.execute(
-        search.marked(page)
-        .join(JournalEntry, JournalEntry.id == page.c.id)
-        .outerjoin(ThoughtRecord, ThoughtRecord.entry_id == JournalEntry.id)
-        .add_columns(ThoughtRecord.balanced_thought)
-        .order_by(page.c.score, JournalEntry.id.desc())
-    ).all()
+        _search_statement(postgres, bool(kind), before is not None), params).all()
     last = rows[limit - 1] if len(rows) > limit else None
     return JournalPage(
         items=[JournalItem(entry, title_html=highlight(title) if entry.title else None,
@@ -317,6 +320,27 @@ def search_entries(user: User, query: str, *, kind: str | None = None,
                for entry, _score, title, snippet, thought in rows[:limit]],
         next_before=Cursor(repr(float(last.score)), last[0].id) if last else None,
         query=query, kind=kind,
+    )
+
+
+@cache
+def _search_statement(postgres: bool, by_kind: bool, after_cursor: bool) -> Select:
+    search = _postgres_search() if postgres else _sqlite_search()
+    ranked = search.ranked.where(JournalEntry.user_id == bindparam("user_id"))
+    if by_kind:
+        ranked = ranked.where(JournalEntry.kind == bindparam("kind"))
+    if after_cursor:
+        score, before_score = search.score, bindparam("score", type_=Double)
+        ranked = ranked.where(or_(score > before_score, and_(
+            score == before_score, JournalEntry.id < bindparam("before_id"))))
+    page = (ranked.order_by(search.score, JournalEntry.id.desc()).limit(bindparam("limit"))
+            .subquery("page"))
+    return (
+        search.marked(page)
+        .join(JournalEntry, JournalEntry.id == page.c.id)
+        .outerjoin(ThoughtRecord, ThoughtRecord.entry_id == JournalEntry.id)
+        .add_columns(ThoughtRecord.balanced_thought)
+        .order_by(page.c.score, JournalEntry.id.desc())
     )
 
 
@@ -331,15 +355,20 @@ class _Search:
     marked: Callable[[Subquery], Select]
 
 
-def _sqlite_search(terms: list[str], prefix: bool) -> _Search:
-    """FTS5: each word quoted (so NEAR, AND, OR are words too), the last one a prefix.
-    highlight() and snippet() need the MATCH in their own query, so the marking step
-    matches again, limited to the page's rowids."""
+def _fts_match_text(terms: list[str], prefix: bool) -> str:
+    """FTS5: each word quoted (so NEAR, AND, OR are words too), the last one a prefix."""
     quoted = [f'"{term}"' for term in terms]
     if prefix:
         quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _sqlite_search() -> _Search:
+    """FTS5, matching the bound parameter `words` (`_fts_match_text`). highlight() and
+    snippet() need the MATCH in their own query, so the marking step matches again,
+    limited to the page's rowids."""
     fts = literal_column(FTS_TABLE)
-    match = fts.op("MATCH")(" ".join(quoted))
+    match = fts.op("MATCH")(bindparam("words", type_=String))
     score = func.bm25(fts, 10.0, 1.0)
     ranked = (
         select(JournalEntry.id, score.label("score"))
@@ -361,12 +390,17 @@ def _sqlite_search(terms: list[str], prefix: bool) -> _Search:
     return _Search(score=score, ranked=ranked, marked=marked)
 
 
-def _postgres_search(terms: list[str], prefix: bool) -> _Search:
+def _tsquery_text(terms: list[str], prefix: bool) -> str:
     """tsquery: the words joined by &, the last one with :* (a prefix)."""
     words = list(terms)
     if prefix:
         words[-1] += ":*"
-    tsquery = func.to_tsquery(PG_CONFIG, " & ".join(words))
+    return " & ".join(words)
+
+
+def _postgres_search() -> _Search:
+    """tsquery of the bound parameter `words` (`_tsquery_text`)."""
+    tsquery = func.to_tsquery(PG_CONFIG, bindparam("words", type_=String))
     document = search_document()
     # ts_rank is higher for a better match; negated, so lower is better on both databases.
     # As double precision: a real travels as its shortest text, which read back as a Python
