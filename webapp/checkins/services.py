@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert
 
 from webapp.checkins.feelings import EMOTION_KEYS, ENERGY, MOODS, NOTE_MAX
@@ -167,10 +168,14 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
         "received_at": now,
         "updated_at": now,
     }).first() is not None
-    checkin = _by_client_uuid(user, client_uuid)
-    assert checkin is not None
     if not created:  # another request with this id won the race
+        checkin = _by_client_uuid(user, client_uuid)
+        assert checkin is not None
         return _same_or_conflict(checkin, payload_hash), False
+    checkin = db.session.scalar(JUST_SAVED, {"user_id": user.id, "client_uuid": client_uuid})
+    assert checkin is not None
+    # Inserted just now, so it has no emotions yet: say so instead of asking the database.
+    set_committed_value(checkin, "emotions", [])
     checkin.emotions.extend(CheckinEmotion(emotion=key) for key in sorted(set(data.emotions)))
     db.session.commit()
     return checkin, True
@@ -181,6 +186,8 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
 # building a statement costs more Python than running it.
 BY_CLIENT_UUID = MoodCheckin.owned_by(bindparam("user_id")).where(
     MoodCheckin.client_uuid == bindparam("client_uuid"))
+# The row this request just inserted: its emotions are not asked for (see record_checkin).
+JUST_SAVED = BY_CLIENT_UUID.options(lazyload(MoodCheckin.emotions))
 DELETED_PAYLOAD_HASH = select(DeletedCheckin.payload_hash).where(
     DeletedCheckin.user_id == bindparam("user_id"),
     DeletedCheckin.client_uuid == bindparam("client_uuid"),
