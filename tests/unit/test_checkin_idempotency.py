@@ -30,6 +30,8 @@ def test_the_same_check_in_twice_is_one_row(user):
     again, created_again = services.record_checkin(user, key, data)
     assert created and not created_again
     assert first.id == again.id
+    # The saved check-in holds its feelings without asking for them again (record_checkin).
+    assert first.emotion_keys == ["calm", "hopeful"]
     assert count(MoodCheckin) == 1
     assert count(CheckinEmotion) == 2
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import ReturningInsert
 
 from webapp.checkins.feelings import EMOTION_KEYS, ENERGY, MOODS, NOTE_MAX
 from webapp.clock import now_utc
-from webapp.database import SQLValue, insert_ignoring_conflicts
+from webapp.database import SQLValue
 from webapp.extensions import db
 from webapp.models import (
     CheckinEmotion,
@@ -113,6 +117,26 @@ def _when(user: User, data: CheckinInput, now: datetime) -> tuple[date, datetime
     return today, now
 
 
+def _insert_once(
+    insert: Callable[[type[MoodCheckin]], postgresql.Insert | sqlite.Insert],
+) -> ReturningInsert[tuple[int]]:
+    """`insert_ignoring_conflicts` for a new check-in, with a bound parameter per column."""
+    columns = ("user_id", "client_uuid", "payload_hash", "mood", "energy", "note",
+               "local_date", "checked_in_at", "received_at", "updated_at")
+    return (
+        insert(MoodCheckin)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=["user_id", "client_uuid"])
+        .returning(MoodCheckin.id)
+    )
+
+
+# Saving a check-in (OFF-01..03), one statement per database, built once with bound
+# parameters: every check-in sent runs it, and building an INSERT of ten values (and its
+# cache key) cost more Python than running it.
+INSERT_ONCE = {"postgresql": _insert_once(postgresql.insert), "sqlite": _insert_once(sqlite.insert)}
+
+
 def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[MoodCheckin, bool]:
     """Save a check-in once, however many times it is sent (OFF-01..03).
 
@@ -131,33 +155,47 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
     validate_details(data.energy, data.emotions, data.note)
     now = now_utc()
     day, moment = _when(user, data, now)
-    created = insert_ignoring_conflicts(
-        MoodCheckin,
-        ["user_id", "client_uuid"],
-        user_id=user.id,
-        client_uuid=client_uuid,
-        payload_hash=payload_hash,
-        mood=data.mood,
-        energy=data.energy,
-        note=data.note or None,
-        local_date=day,
-        checked_in_at=moment,
-        received_at=now,
-        updated_at=now,
-    )
-    checkin = _by_client_uuid(user, client_uuid)
-    assert checkin is not None
+    # RETURNING gives a row only when the insert happened (see insert_ignoring_conflicts).
+    created = db.session.execute(INSERT_ONCE[db.session.get_bind().dialect.name], {
+        "user_id": user.id,
+        "client_uuid": client_uuid,
+        "payload_hash": payload_hash,
+        "mood": data.mood,
+        "energy": data.energy,
+        "note": data.note or None,
+        "local_date": day,
+        "checked_in_at": moment,
+        "received_at": now,
+        "updated_at": now,
+    }).first() is not None
     if not created:  # another request with this id won the race
+        checkin = _by_client_uuid(user, client_uuid)
+        assert checkin is not None
         return _same_or_conflict(checkin, payload_hash), False
+    checkin = db.session.scalar(JUST_SAVED, {"user_id": user.id, "client_uuid": client_uuid})
+    assert checkin is not None
+    # Inserted just now, so it has no emotions yet: say so instead of asking the database.
+    set_committed_value(checkin, "emotions", [])
     checkin.emotions.extend(CheckinEmotion(emotion=key) for key in sorted(set(data.emotions)))
     db.session.commit()
     return checkin, True
 
 
+# The check-in an id from the phone was saved as, and the tombstone of one deleted since.
+# Built once with bound parameters: every check-in sent runs them (the first one twice), and
+# building a statement costs more Python than running it.
+BY_CLIENT_UUID = MoodCheckin.owned_by(bindparam("user_id")).where(
+    MoodCheckin.client_uuid == bindparam("client_uuid"))
+# The row this request just inserted: its emotions are not asked for (see record_checkin).
+JUST_SAVED = BY_CLIENT_UUID.options(lazyload(MoodCheckin.emotions))
+DELETED_PAYLOAD_HASH = select(DeletedCheckin.payload_hash).where(
+    DeletedCheckin.user_id == bindparam("user_id"),
+    DeletedCheckin.client_uuid == bindparam("client_uuid"),
+)
+
+
 def _by_client_uuid(user: User, client_uuid: str) -> MoodCheckin | None:
-    return db.session.scalar(
-        MoodCheckin.owned_by(user.id).where(MoodCheckin.client_uuid == client_uuid)
-    )
+    return db.session.scalar(BY_CLIENT_UUID, {"user_id": user.id, "client_uuid": client_uuid})
 
 
 def _same_or_conflict(checkin: MoodCheckin, payload_hash: str) -> MoodCheckin:
@@ -168,10 +206,7 @@ def _same_or_conflict(checkin: MoodCheckin, payload_hash: str) -> MoodCheckin:
 
 def _refuse_if_deleted(user: User, client_uuid: str, payload_hash: str) -> None:
     deleted = db.session.scalar(
-        select(DeletedCheckin.payload_hash).where(
-            DeletedCheckin.user_id == user.id, DeletedCheckin.client_uuid == client_uuid
-        )
-    )
+        DELETED_PAYLOAD_HASH, {"user_id": user.id, "client_uuid": client_uuid})
     if deleted is None:
         return
     if deleted != payload_hash:
@@ -269,11 +304,6 @@ def todays_checkins(user: User, days_this_month: int | None = None) -> TodaysChe
     )
 
 
-def days_checked_in(user: User, first: date, last: date) -> int:
-    """On how many days between `first` and `last` the user checked in at least once."""
-    return db.session.scalar(select(days_checked_in_column(user.id, first, last))) or 0
-
-
 def days_checked_in_column(user_id: SQLValue[int], first: SQLValue[date],
                            last: SQLValue[date]):
     """`days_checked_in` as a scalar subquery, to ask alongside other counts."""
@@ -282,6 +312,18 @@ def days_checked_in_column(user_id: SQLValue[int], first: SQLValue[date],
         MoodCheckin.local_date >= first,
         MoodCheckin.local_date <= last,
     ).scalar_subquery()
+
+
+# Built once with bound parameters: every check-in answer counts this month's days, and
+# building the statement cost more Python than running it.
+DAYS_CHECKED_IN = select(days_checked_in_column(
+    bindparam("user_id"), bindparam("first"), bindparam("last")))
+
+
+def days_checked_in(user: User, first: date, last: date) -> int:
+    """On how many days between `first` and `last` the user checked in at least once."""
+    return db.session.scalar(
+        DAYS_CHECKED_IN, {"user_id": user.id, "first": first, "last": last}) or 0
 
 
 # --- History ------------------------------------------------------------------------------
@@ -301,17 +343,32 @@ class HistoryPage:
     has_next: bool
 
 
-def _newest_days(model: type[MoodCheckin | SelfCareLog], user: User, limit: int) -> list[date]:
+def _newest_days_statement(model: type[MoodCheckin | SelfCareLog]):
     """The user's `limit` latest days with a row of `model`, newest first."""
-    return list(
-        db.session.scalars(
-            select(model.local_date)
-            .where(model.user_id == user.id)
-            .distinct()
-            .order_by(model.local_date.desc())
-            .limit(limit)
-        )
+    return (
+        select(model.local_date)
+        .where(model.user_id == bindparam("user_id"))
+        .distinct()
+        .order_by(model.local_date.desc())
+        .limit(bindparam("limit"))
     )
+
+
+# History's four statements, built once with bound parameters (the page's days as an
+# expanding IN list): building them cost more Python than running them on every page.
+NEWEST_CHECKIN_DAYS = _newest_days_statement(MoodCheckin)
+NEWEST_SELF_CARE_DAYS = _newest_days_statement(SelfCareLog)
+CHECKINS_ON_DAYS = (
+    MoodCheckin.owned_by(bindparam("user_id"))
+    .where(MoodCheckin.local_date.in_(bindparam("days", expanding=True)))
+    .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
+)
+SELF_CARE_ON_DAYS = (
+    select(SelfCareLog)
+    .where(SelfCareLog.user_id == bindparam("user_id"),
+           SelfCareLog.local_date.in_(bindparam("days", expanding=True)))
+    .order_by(SelfCareLog.id)
+)
 
 
 def history(user: User, page: int = 1, per_page: int = 14) -> HistoryPage:
@@ -325,8 +382,10 @@ def history(user: User, page: int = 1, per_page: int = 14) -> HistoryPage:
     # is an index range read backwards from today, so years of older rows cost nothing;
     # a UNION of every day the user ever had would be sorted in full on every page.
     wanted = page * per_page + 1
+    newest = {"user_id": user.id, "limit": wanted}
     day_list = sorted(
-        set(_newest_days(MoodCheckin, user, wanted)) | set(_newest_days(SelfCareLog, user, wanted)),
+        set(db.session.scalars(NEWEST_CHECKIN_DAYS, newest))
+        | set(db.session.scalars(NEWEST_SELF_CARE_DAYS, newest)),
         reverse=True,
     )[(page - 1) * per_page: wanted]
     has_next = len(day_list) > per_page
@@ -334,16 +393,9 @@ def history(user: User, page: int = 1, per_page: int = 14) -> HistoryPage:
     if not day_list:
         return HistoryPage(days=[], page=page, has_next=False)
     by_day = {d: HistoryDay(day=d) for d in day_list}
-    for checkin in db.session.scalars(
-        MoodCheckin.owned_by(user.id)
-        .where(MoodCheckin.local_date.in_(day_list))
-        .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
-    ):
+    on_days = {"user_id": user.id, "days": day_list}
+    for checkin in db.session.scalars(CHECKINS_ON_DAYS, on_days):
         by_day[checkin.local_date].checkins.append(checkin)
-    for log in db.session.scalars(
-        select(SelfCareLog)
-        .where(SelfCareLog.user_id == user.id, SelfCareLog.local_date.in_(day_list))
-        .order_by(SelfCareLog.id)
-    ):
+    for log in db.session.scalars(SELF_CARE_ON_DAYS, on_days):
         by_day[log.local_date].self_care.append(log.habit)
     return HistoryPage(days=list(by_day.values()), page=page, has_next=has_next)
