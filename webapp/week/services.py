@@ -537,15 +537,21 @@ class ReviewPage:
     has_next: bool
 
 
+# Built once with bound parameters: the reviews' pages run it on every visit, and building
+# it cost more Python than running it.
+REVIEWS_PAGE = (
+    select(WeeklyReview)
+    .where(WeeklyReview.user_id == bindparam("user_id"))
+    .order_by(WeeklyReview.week_start.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
 def reviews_page(user: User, page: int = 1, per_page: int = REVIEWS_PER_PAGE) -> ReviewPage:
     """The user's reviews, newest week first, one page at a time (LIMIT/OFFSET in SQL)."""
     page = max(page, 1)
-    reviews = list(
-        db.session.scalars(
-            WeeklyReview.owned_by(user.id)
-            .order_by(WeeklyReview.week_start.desc())
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-        )
-    )
+    reviews = list(db.session.scalars(REVIEWS_PAGE, {
+        "user_id": user.id, "limit": per_page + 1, "offset": (page - 1) * per_page,
+    }))
     return ReviewPage(reviews=reviews[:per_page], page=page, has_next=len(reviews) > per_page)
