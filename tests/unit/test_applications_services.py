@@ -230,13 +230,17 @@ def test_search_matches_company_or_role_and_escapes_wildcards(user):
     factories.make_application(user, "Acme", "Data analyst")
     factories.make_application(user, "Globex", "Designer")
     factories.make_application(user, "100% Remote Co", "Writer")
+    factories.make_application(user, "Front/Back Ltd", "Developer")
     names = lambda listing: sorted(a.company for a in listing.applications)  # noqa: E731
     assert names(services.search_applications(user, query="acme")) == ["Acme"]
     assert names(services.search_applications(user, query="DESIGN")) == ["Globex"]
     assert names(services.search_applications(user, query="%")) == ["100% Remote Co"]
     assert names(services.search_applications(user, query="_")) == []
+    # "/" is the LIKE escape mark: a search for it finds it and nothing else.
+    assert names(services.search_applications(user, query="t/b")) == ["Front/Back Ltd"]
+    assert names(services.search_applications(user, query="/%")) == []
     assert names(services.search_applications(user, query="  ")) == [
-        "100% Remote Co", "Acme", "Globex"]
+        "100% Remote Co", "Acme", "Front/Back Ltd", "Globex"]
 
 
 def test_the_list_filters_by_stage_and_pages_newest_first(user):

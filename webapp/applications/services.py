@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row, case, delete, func, select
+from sqlalchemy import Row, Select, bindparam, case, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from webapp.applications.words import REFLECTION, STAGE_LABELS
@@ -264,6 +264,37 @@ class ApplicationPage:
     nudge_ids: set[int] = field(default_factory=set)  # feedback asked for, no answer yet
 
 
+def _search_statement(*, by_stage: bool, by_query: bool) -> Select:
+    """The list's statement, at one stage or all, matching a search or not; values bound."""
+    statement = select(Application).where(Application.user_id == bindparam("user_id"))
+    if by_stage:
+        statement = statement.where(Application.stage == bindparam("stage"))
+    if by_query:
+        # `like_escaped` is the search with its LIKE marks escaped by "/" (what
+        # autoescape=True does, which only takes a value, not a bound parameter).
+        like = bindparam("like_escaped")
+        statement = statement.where(
+            Application.company.icontains(like, escape="/")
+            | Application.role.icontains(like, escape="/")
+        )
+    return (statement.order_by(Application.stage_changed_at.desc(), Application.id.desc())
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+# The list's four statements (a stage filter or not, a search or not), each built once with
+# bound parameters: Applications runs one on every visit and every keystroke of a search,
+# and building it cost more Python than running it.
+SEARCH_STATEMENTS = {
+    (by_stage, by_query): _search_statement(by_stage=by_stage, by_query=by_query)
+    for by_stage in (False, True) for by_query in (False, True)
+}
+
+
+def like_escaped(text: str) -> str:
+    """`text` for LIKE ... ESCAPE '/': its %, _ and / match themselves."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def search_applications(
     user: User, *, stage: str | None = None, query: str = "", page: int = 1,
     per_page: int = PER_PAGE,
@@ -273,18 +304,10 @@ def search_applications(
     stage = stage if stage in STAGES else None
     query = " ".join((query or "").split())[:QUERY_MAX]
     page = min(max(page, 1), PAGE_MAX)
-    statement = Application.owned_by(user.id)
-    if stage:
-        statement = statement.where(Application.stage == stage)
-    if query:
-        statement = statement.where(
-            Application.company.icontains(query, autoescape=True)
-            | Application.role.icontains(query, autoescape=True)
-        )
-    rows = list(db.session.scalars(
-        statement.order_by(Application.stage_changed_at.desc(), Application.id.desc())
-        .limit(per_page + 1).offset((page - 1) * per_page)
-    ))
+    rows = list(db.session.scalars(SEARCH_STATEMENTS[bool(stage), bool(query)], {
+        "user_id": user.id, "stage": stage, "like_escaped": like_escaped(query),
+        "limit": per_page + 1, "offset": (page - 1) * per_page,
+    }))
     now = now_utc()
     today = local_today(user.timezone, now)
     shown = rows[:per_page]
@@ -323,17 +346,25 @@ class Funnel:
         return found
 
 
-def funnel(user: User) -> Funnel:
-    """The funnel and the count at each stage, in one aggregate query."""
+def _funnel_statement() -> Select:
+    """The count at each stage, and how many reached each pipeline stage, by stage."""
     thresholds = [
         func.coalesce(func.sum(case((Application.reached >= pipeline_rank(s), 1), else_=0)), 0)
         for s in PIPELINE[1:]
     ]
-    rows = db.session.execute(
-        select(Application.stage, func.count(), *thresholds)
-        .where(Application.user_id == user.id)
-        .group_by(Application.stage)
-    ).all()
+    return (select(Application.stage, func.count(), *thresholds)
+            .where(Application.user_id == bindparam("user_id"))
+            .group_by(Application.stage))
+
+
+# Built once with a bound parameter: Applications runs it on every visit, and building its
+# four CASE sums cost more Python than running them.
+FUNNEL = _funnel_statement()
+
+
+def funnel(user: User) -> Funnel:
+    """The funnel and the count at each stage, in one aggregate query."""
+    rows = db.session.execute(FUNNEL, {"user_id": user.id}).all()
     by_stage = dict.fromkeys(STAGES, 0)
     reached = dict.fromkeys(PIPELINE[1:], 0)
     for stage, count, *sums in rows:
@@ -346,15 +377,24 @@ def funnel(user: User) -> Funnel:
 # --- One application ----------------------------------------------------------------------
 
 
+# An application's reflections with their thought records (a LEFT JOIN). Built once with
+# bound parameters: an application's page runs it on every visit, and building it cost more
+# Python than running it.
+REFLECTIONS_ON = (
+    select(JournalEntry)
+    .where(JournalEntry.user_id == bindparam("user_id"),
+           JournalEntry.application_id == bindparam("application_id"),
+           JournalEntry.kind == REFLECTION)
+    .options(joinedload(JournalEntry.thought_record))
+    .order_by(JournalEntry.entry_date, JournalEntry.id)
+)
+
+
 def reflections_on(user: User, application: Application) -> list[JournalEntry]:
     """The user's reflections on this application, oldest first, thought records loaded
     in the same query."""
     return list(db.session.scalars(
-        JournalEntry.owned_by(user.id)
-        .where(JournalEntry.application_id == application.id, JournalEntry.kind == REFLECTION)
-        .options(joinedload(JournalEntry.thought_record))
-        .order_by(JournalEntry.entry_date, JournalEntry.id)
-    ))
+        REFLECTIONS_ON, {"user_id": user.id, "application_id": application.id}))
 
 
 @dataclass
@@ -418,25 +458,37 @@ def application_view(user: User, application: Application) -> ApplicationView:
     )
 
 
+# Built once with bound parameters: "I got a rejection" runs it on every visit, and building
+# it cost more Python than running it.
+OPEN_APPLICATIONS = (
+    select(Application)
+    .where(Application.user_id == bindparam("user_id"), Application.stage != "rejected")
+    .order_by(Application.stage_changed_at.desc(), Application.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def open_applications(user: User, limit: int = 100) -> list[Application]:
     """Applications a no could still come for (not already rejected), most recently moved
     first: the choices of "I got a rejection"."""
-    return list(db.session.scalars(
-        Application.owned_by(user.id).where(Application.stage != "rejected")
-        .order_by(Application.stage_changed_at.desc(), Application.id.desc()).limit(limit)
-    ))
+    return list(db.session.scalars(OPEN_APPLICATIONS, {"user_id": user.id, "limit": limit}))
 
 
 # --- Steps to yes and Today ---------------------------------------------------------------
 
 
+# Built once with a bound parameter: the rejection flow's last step asks it on every visit,
+# and building it cost more Python than counting by the (user, stage) index.
+STEPS_TO_YES = (
+    select(func.count()).select_from(Application)
+    .where(Application.user_id == bindparam("user_id"), Application.stage.in_(NO_STAGES))
+)
+
+
 def steps_to_yes(user: User) -> int:
     """The number of "no"s so far: applications that ended in a rejection or no reply.
     Each is a step toward a yes, never a mark against the user."""
-    return db.session.scalar(
-        select(func.count()).select_from(Application)
-        .where(Application.user_id == user.id, Application.stage.in_(NO_STAGES))
-    ) or 0
+    return db.session.scalar(STEPS_TO_YES, {"user_id": user.id}) or 0
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Row, Select, func, literal, select, true
+from sqlalchemy import Row, Select, bindparam, func, literal, select, true
 
 from webapp.clock import now_utc
 from webapp.database import SQLValue, insert_ignoring_conflicts
@@ -87,10 +87,15 @@ def _latest_goal_query(user_id: SQLValue[int], week_start: SQLValue[date]):
     )
 
 
+# Built once with bound parameters: the review form asks it on every visit, and building a
+# statement costs more Python than running this one by its (user, week) index.
+LATEST_GOAL = _latest_goal_query(bindparam("user_id"), bindparam("week_start"))
+
+
 def targets_for(user: User, week_start: date) -> Targets:
     """The week's targets: the ones set for it, else the latest earlier week's (so last
     week's plan carries over), else DEFAULT_TARGETS."""
-    goal = db.session.scalar(_latest_goal_query(user.id, week_start))
+    goal = db.session.scalar(LATEST_GOAL, {"user_id": user.id, "week_start": week_start})
     return Targets.of(goal) if goal is not None else DEFAULT_TARGETS
 
 
@@ -214,8 +219,9 @@ def _count_in_week(column, *conditions):
 def week_progress(user: User, week_start: date) -> WeekProgress:
     """The week's targets and its three counts, in one SQL statement whatever the years of
     data (Today runs it on every visit, inside its own summary statement)."""
-    row = db.session.execute(
-        week_progress_query(user.id, week_start, week_end_of(week_start))).one()
+    row = db.session.execute(WEEK_PROGRESS, {
+        "user_id": user.id, "week_start": week_start, "week_end": week_end_of(week_start),
+    }).one()
     return week_progress_from_row(user, week_start, row)
 
 
@@ -254,6 +260,12 @@ def week_progress_query(user_id: SQLValue[int], week_start: SQLValue[date],
         goal.c.learning_target,
         goal.c.rest_days,
     ).select_from(one_row.outerjoin(goal, true()))
+
+
+# Built once with bound parameters: Week and the review form run it on every visit, and
+# building its four subqueries took more Python than running them.
+WEEK_PROGRESS = week_progress_query(
+    bindparam("user_id"), bindparam("week_start"), bindparam("week_end"))
 
 
 def week_progress_from_row(user: User, week_start: date, row: Row) -> WeekProgress:
@@ -349,20 +361,28 @@ class WeekLog:
     more: bool  # older ones this week are not shown
 
 
+# The week's activities with their person's or skill's name (one more than shown, to know
+# whether there are more). Built once with bound parameters: Week runs it on every visit and
+# after every tap, and building the joins cost more Python than running them.
+ACTIVITIES_IN_WEEK = (
+    select(Activity, Contact.name, Skill.name)
+    .outerjoin(Contact, Contact.id == Activity.contact_id)
+    .outerjoin(Skill, Skill.id == Activity.skill_id)
+    .where(
+        Activity.user_id == bindparam("user_id"),
+        Activity.done_on.between(bindparam("week_start"), bindparam("week_end")),
+    )
+    .order_by(Activity.done_on.desc(), Activity.id.desc())
+    .limit(ACTIVITIES_SHOWN + 1)
+)
+
+
 def activities_in_week(user: User, week_start: date) -> WeekLog:
     """The week's logged activities, newest first (at most ACTIVITIES_SHOWN), each with its
     contact's or skill's name: one statement."""
-    rows = db.session.execute(
-        select(Activity, Contact.name, Skill.name)
-        .outerjoin(Contact, Contact.id == Activity.contact_id)
-        .outerjoin(Skill, Skill.id == Activity.skill_id)
-        .where(
-            Activity.user_id == user.id,
-            Activity.done_on.between(week_start, week_end_of(week_start)),
-        )
-        .order_by(Activity.done_on.desc(), Activity.id.desc())
-        .limit(ACTIVITIES_SHOWN + 1)
-    ).all()
+    rows = db.session.execute(ACTIVITIES_IN_WEEK, {
+        "user_id": user.id, "week_start": week_start, "week_end": week_end_of(week_start),
+    }).all()
     items = [LoggedActivity(activity, contact, skill) for activity, contact, skill in rows]
     return WeekLog(items=items[:ACTIVITIES_SHOWN], more=len(items) > ACTIVITIES_SHOWN)
 
@@ -411,11 +431,17 @@ class ReviewAnswers:
         return all(getattr(self, name) is None for name in ANSWER_FIELDS)
 
 
+# Built once with bound parameters: Week asks it on every visit (by the unique (user, week)
+# index), and building it cost more Python than running it.
+REVIEW_FOR = select(WeeklyReview).where(
+    WeeklyReview.user_id == bindparam("user_id"),
+    WeeklyReview.week_start == bindparam("week_start"),
+)
+
+
 def review_for(user: User, week_start: date) -> WeeklyReview | None:
     """The user's review of the week starting `week_start`, if they wrote one."""
-    return db.session.scalar(
-        WeeklyReview.owned_by(user.id).where(WeeklyReview.week_start == week_start)
-    )
+    return db.session.scalar(REVIEW_FOR, {"user_id": user.id, "week_start": week_start})
 
 
 def reviewable_week(user: User, text: str | None) -> date | None:
@@ -511,15 +537,21 @@ class ReviewPage:
     has_next: bool
 
 
+# Built once with bound parameters: the reviews' pages run it on every visit, and building
+# it cost more Python than running it.
+REVIEWS_PAGE = (
+    select(WeeklyReview)
+    .where(WeeklyReview.user_id == bindparam("user_id"))
+    .order_by(WeeklyReview.week_start.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
 def reviews_page(user: User, page: int = 1, per_page: int = REVIEWS_PER_PAGE) -> ReviewPage:
     """The user's reviews, newest week first, one page at a time (LIMIT/OFFSET in SQL)."""
     page = max(page, 1)
-    reviews = list(
-        db.session.scalars(
-            WeeklyReview.owned_by(user.id)
-            .order_by(WeeklyReview.week_start.desc())
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-        )
-    )
+    reviews = list(db.session.scalars(REVIEWS_PAGE, {
+        "user_id": user.id, "limit": per_page + 1, "offset": (page - 1) * per_page,
+    }))
     return ReviewPage(reviews=reviews[:per_page], page=page, has_next=len(reviews) > per_page)
