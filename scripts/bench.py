@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import gzip
 import http.client
 import json
 import os
@@ -384,6 +383,16 @@ def run_wrk(url: str, connections: int, seconds: int, threads: int,
 # --- Lighthouse ---------------------------------------------------------------------------------
 
 
+def _lighthouse_command(binary: Path, url: str, cookie: str, out: Path) -> list[str]:
+    return [
+        str(binary), url, "--output=json", f"--output-path={out}", "--quiet",
+        *([f"--extra-headers={json.dumps({'Cookie': cookie})}"] if cookie else []),
+        "--chrome-flags=--headless=new --no-sandbox --disable-gpu "
+        "--disable-background-networking --disable-component-update --disable-sync "
+        "--no-first-run",
+    ]
+
+
 def lighthouse(url: str, cookie: str, out: Path) -> dict:
     binary = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
@@ -392,13 +401,16 @@ def lighthouse(url: str, cookie: str, out: Path) -> dict:
         subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix",
                         str(LIGHTHOUSE_DIR), f"lighthouse@{LIGHTHOUSE_VERSION}"], check=True)
     # The mobile preset is Lighthouse's default (emulated phone, slow 4G, 4x CPU slowdown).
-    subprocess.run([
-        str(binary), url, "--output=json", f"--output-path={out}", "--quiet",
-        *([f"--extra-headers={json.dumps({'Cookie': cookie})}"] if cookie else []),
-        "--chrome-flags=--headless=new --no-sandbox --disable-gpu "
-        "--disable-background-networking --disable-component-update --disable-sync "
-        "--no-first-run",
-    ], check=True, env={**os.environ, "CHROME_PATH": CHROMIUM})
+    # Chromium now and then fails to record the trace (NO_NAVSTART): try again, and if it
+    # fails three times say so in the table rather than lose the whole run's figures.
+    for attempt in range(3):
+        done = subprocess.run(_lighthouse_command(binary, url, cookie, out), check=False,
+                              env={**os.environ, "CHROME_PATH": CHROMIUM})
+        if done.returncode == 0:
+            break
+        log(f"Lighthouse failed on {url} (try {attempt + 1} of 3)")
+    else:
+        return {"failed": True}
     report = json.loads(out.read_text())
     audits = report["audits"]
     return {
@@ -643,6 +655,9 @@ def print_report(result: dict, summary: dict, meta: dict, connections: list[int]
               f"{'TBT ms':>7} {'CLS':>6}")
         for key, lh in result["lighthouse"].items():
             label = next(p.label for p in PAGES if p.key == key)
+            if lh.get("failed"):
+                print(f"{label:34} Lighthouse failed three times (see the log above)")
+                continue
             print(f"{label:34} {lh.get('performance', 0):5d} {lh.get('accessibility', 0):5d} "
                   f"{lh.get('best-practices', 0):5d} {lh.get('seo', 0):5d} "
                   f"{lh['lcp_ms']:7.0f} {lh['tbt_ms']:7.0f} {lh['cls']:6.3f}")
