@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import date, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -208,24 +209,41 @@ def _scratch_url(tmp_path):
     return urlunsplit(url._replace(path=f"/{name}")), (admin, name)
 
 
+@contextmanager
+def _scratch_database(tmp_path):
+    """The URL of an empty database of the run's kind, dropped afterwards (PostgreSQL)."""
+    url, cleanup = _scratch_url(tmp_path)
+    try:
+        yield url
+    finally:
+        if cleanup:
+            admin, name = cleanup
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _account_written_before_the_upgrade() -> None:
+    """In SQL: the models already know columns later migrations add."""
+    db.session.execute(text(
+        "INSERT INTO users (email, display_name, password_hash, timezone, created_at, "
+        "password_changed_at, mood_consent_at, privacy_notice_version, is_demo) "
+        "VALUES ('before@example.com', 'B', 'x', 'UTC', CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '1', false)"))
+
+
 def test_migration_0006_makes_what_create_all_makes_and_keeps_every_row(app, tmp_path):
     """Up: the same FTS5 table and triggers (or GIN index) as create_all, and entries written
     before it are searchable. Down: gone again, and no user's rows with it."""
     with app.app_context():
         made_by_create_all = _search_objects()
     assert made_by_create_all
-    url, cleanup = _scratch_url(tmp_path)
-    try:
+    with _scratch_database(tmp_path) as url:
         migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
         with migrated.app_context():
             flask_migrate.upgrade(directory=MIGRATIONS, revision="0004")
             # An account and an entry written before the search existed (no trigger yet),
             # in SQL: the models already know a column 0006 adds.
-            db.session.execute(text(
-                "INSERT INTO users (email, display_name, password_hash, timezone, created_at, "
-                "password_changed_at, mood_consent_at, privacy_notice_version, is_demo) "
-                "VALUES ('before@example.com', 'B', 'x', 'UTC', CURRENT_TIMESTAMP, "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '1', false)"))
+            _account_written_before_the_upgrade()
             db.session.execute(text(
                 "INSERT INTO journal_entries (user_id, kind, body, entry_date, version, "
                 "share_with_mentor, created_at, updated_at) SELECT id, 'reflection', "
@@ -244,11 +262,6 @@ def test_migration_0006_makes_what_create_all_makes_and_keeps_every_row(app, tmp
             assert db.session.scalar(text("SELECT count(*) FROM journal_entries")) == 1
             db.session.remove()
             db.engine.dispose()
-    finally:
-        if cleanup:
-            admin, name = cleanup
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_migration_0013_keeps_a_card_for_every_entry_already_written(app, tmp_path):
@@ -256,16 +269,11 @@ def test_migration_0013_keeps_a_card_for_every_entry_already_written(app, tmp_pa
     the timeline shows it; down again drops the column and keeps the entries."""
     from webapp.journal.markup import card_html
 
-    url, cleanup = _scratch_url(tmp_path)
-    try:
+    with _scratch_database(tmp_path) as url:
         migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
         with migrated.app_context():
             flask_migrate.upgrade(directory=MIGRATIONS, revision="0012")
-            db.session.execute(text(
-                "INSERT INTO users (email, display_name, password_hash, timezone, created_at, "
-                "password_changed_at, mood_consent_at, privacy_notice_version, is_demo) "
-                "VALUES ('before@example.com', 'B', 'x', 'UTC', CURRENT_TIMESTAMP, "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '1', false)"))
+            _account_written_before_the_upgrade()
             for n in range(3):
                 db.session.execute(text(
                     "INSERT INTO journal_entries (user_id, kind, body, entry_date, version, "
@@ -288,8 +296,3 @@ def test_migration_0013_keeps_a_card_for_every_entry_already_written(app, tmp_pa
             assert db.session.scalar(text("SELECT count(*) FROM journal_entries")) == 3
             db.session.remove()
             db.engine.dispose()
-    finally:
-        if cleanup:
-            admin, name = cleanup
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
