@@ -66,8 +66,15 @@
     return (item.kind === "checkin" ? "Check-in: " : "Self-care: ") + item.label + " · " + when(item.createdAt);
   }
 
+  // Renders can overlap (the page's own change and the worker's message); each reads the
+  // outbox when it starts, so only the latest one may draw, or an older read could put
+  // back an item the worker has just sent.
+  var renders = 0;
+
   function render() {
+    var mine = ++renders;
     return outbox.status().then(function (status) {
+      if (mine !== renders) return status;
       var section = region();
       section.replaceChildren();
       section.hidden = !status.items.length;

@@ -61,10 +61,11 @@ self.addEventListener("fetch", function (event) {
   // Everything else (htmx fragments, JSON) goes to the network untouched.
 });
 
-// Send the outbox, then tell the open pages what happened so they can redraw it.
+// Send the outbox, then tell the open pages what happened so they can redraw it: the
+// pages not yet controlled too (a first visit, before clients.claim() has reached it).
 function sendOutbox(force) {
   return self.OnwardOutbox.flush({ force: force }).then(function (summary) {
-    return self.clients.matchAll({ type: "window" }).then(function (windows) {
+    return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
       windows.forEach(function (client) {
         client.postMessage({ type: "onward:outbox", summary: summary });
       });
