@@ -59,6 +59,14 @@ WEEK, YEARS = "1w", "5y"
 DAYS = {WEEK: 7, YEARS: 5 * 365 + 1}
 
 
+# The word Journal search looks for. Each account gets the same entries holding it (a page
+# and one more), so both accounts' searches show the same full page of results and the
+# 5-year/1-week ratio compares more data, not more results: a common word found two or
+# three times in a week of demo data and twenty times in five years measured the hits.
+NEEDLE = "Zephyr"
+NEEDLE_ENTRIES = 21
+
+
 @dataclass
 class Page:
     key: str
@@ -74,7 +82,7 @@ PAGES = [
     Page("checkin", "check-in POST (htmx)", "/checkins", method="POST"),
     Page("history", "History (/checkins)", "/checkins", lighthouse=True),
     Page("journal", "Journal", "/journal", lighthouse=True),
-    Page("search", "Journal search", "/journal?q=interview"),
+    Page("search", "Journal search", f"/journal?q={NEEDLE.lower()}"),
     Page("insights", "Insights", "/insights", lighthouse=True),
     Page("applications", "Applications", "/applications", lighthouse=True),
     Page("application", "an application", ""),
@@ -328,6 +336,31 @@ def count_statements(emails: dict, paths: dict) -> dict:
     return counts
 
 
+def add_search_needles(emails: list[str]) -> int:
+    """NEEDLE_ENTRIES journal entries holding NEEDLE for each account, through the
+    journal's own service, dated in the month before the demo's last week."""
+    from datetime import timedelta
+
+    from webapp import create_app
+    from webapp.auth import services as auth_services
+    from webapp.journal import services as journal
+    from webapp.timezones import local_today
+
+    app = create_app("production")
+    with app.app_context():
+        for email in emails:
+            user = auth_services.find_user_by_email(email)
+            today = local_today(user.timezone)
+            for n in range(NEEDLE_ENTRIES):
+                journal.create_entry(user, journal.EntryInput(
+                    kind="interview", title=f"{NEEDLE} Labs, conversation {n + 1}",
+                    body=f"Talked with the {NEEDLE} team about the role. They asked how I "
+                         "plan a week and what I learned from my last project; I want to "
+                         "practise the second answer.",
+                    entry_date=today - timedelta(days=8 + n)))
+    return len(emails) * NEEDLE_ENTRIES
+
+
 def make_share_link(email: str) -> str:
     from webapp import create_app
     from webapp.auth import services as auth_services
@@ -470,6 +503,7 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace, tmp: P
            "PROXY_COUNT": "1"}
     log(f"[{name}] release step and demo data (1 week, 5 years)...")
     emails, writer_emails = prepare_database(env, tmp)
+    in_app("add_search_needles", env, {"emails": list(emails.values())})
     tokens = {dataset: in_app("make_share_link", env, {"email": email})
               for dataset, email in emails.items()}
 
@@ -758,7 +792,8 @@ def postgres_database():
 def main() -> int:
     if sys.argv[1:2] == ["--in-app"]:  # a helper process of in_app()
         payload = json.loads(sys.stdin.read())
-        task = {"count_statements": count_statements, "make_share_link": make_share_link}
+        task = {"count_statements": count_statements, "make_share_link": make_share_link,
+                "add_search_needles": add_search_needles}
         print("BENCH-JSON: " + json.dumps(task[sys.argv[2]](**payload)))
         return 0
     args = parse_args()

@@ -36,7 +36,12 @@ class BrowserLikeClient(FlaskClient):
     def csrf_token(self) -> str:
         # The token the offline outbox asks for: the same as a page's meta tag, without
         # rendering a whole page before every post.
-        return self.get("/csrf-token").get_json()["token"]
+        answer = self.get("/csrf-token")
+        if answer.status_code != 200:
+            # This request found the session idle too long and ended it (a redirect to sign
+            # in): the next one is signed out, as the browser would be on the login page.
+            answer = self.get("/csrf-token")
+        return answer.get_json()["token"]
 
     def open(self, *args, **kwargs):
         with_csrf = kwargs.pop("csrf", True)

@@ -191,6 +191,22 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'onward.db'}"
 
 
+def _read_whole(app: Flask) -> Callable:
+    """Each response read whole, and closed, before it is sent. Werkzeug's development
+    server closes a response only after reading what is left on the socket, which raises
+    when the browser has dropped the connection (it does with icons it no longer wants),
+    so a static file stayed open and its ResourceWarning failed whichever test was running."""
+    def wsgi(environ: dict, start_response: Callable) -> list[bytes]:
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app on a free loopback port, served from a thread for the whole session."""
@@ -199,7 +215,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(config)
     with app.app_context():
         db.create_all()  # checkfirst: tables left by migrations or other suites are kept
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:
