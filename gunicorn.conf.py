@@ -110,7 +110,17 @@ def refuse_unshared_workers(workers_asked: int) -> None:
 
 
 def when_ready(server: Any) -> None:
-    """Move the preloaded app's objects out of the garbage collector's reach: every worker
-    forked from here would otherwise scan them again and again, and touching them for that
-    copies the shared memory pages into each worker."""
+    """Compile every template of the preloaded app, then move its objects out of the
+    garbage collector's reach, before any worker is forked.
+
+    Compiled here, templates are compiled once: otherwise each worker compiles each page's
+    templates at its first request of it, and max_requests recycles a worker every thousand
+    requests (a first Today cost 79 ms, 53 ms with its templates compiled; 3.5 ms after).
+    Frozen, the objects are not scanned again and again by every worker, and touching them
+    for that would copy the shared memory pages into each worker."""
+    app = server.app.wsgi() if hasattr(server, "app") else None
+    templates = getattr(app, "jinja_env", None)
+    if templates is not None:
+        for name in templates.list_templates():
+            templates.get_template(name)
     gc.freeze()

@@ -389,11 +389,11 @@ def run_wrk(url: str, connections: int, seconds: int, threads: int,
                "--timeout", "30s", "--latency"]
     for name, value in {"User-Agent": UA, **headers}.items():
         command += ["-H", f"{name}: {value}"]
-    if script:
-        command += ["-s", script[0], url, "--", *script[1:]]
-    else:
-        command.append(url)
-    out = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+    # Every page and the baseline alike, on connections that end now and then
+    # (bench_churn.lua says why); the check-in and share scripts load it too.
+    script = script or [str(ROOT / "scripts" / "bench_churn.lua")]
+    command += ["-s", script[0], url, "--", *script[1:]]
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not rps:
         die(f"could not read wrk's output for {url}:\n{out}")

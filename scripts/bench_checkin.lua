@@ -9,6 +9,8 @@
 -- them all to today would make every answer longer than the one before. Pass "today" after
 -- the URL (BENCH_CHECKIN_DAY=today in bench.sh) to post them to today anyway.
 
+dofile("scripts/bench_churn.lua")  -- `closing`: connections that end now and then
+
 local threads = {}
 local next_id = 0
 
@@ -53,7 +55,7 @@ function request()
       local moment = os.time() - math.random(DAY, 27 * DAY)
       body = body .. "&client_created_at=" .. os.date("!%Y-%m-%dT%H%%3A%M%%3A%SZ", moment)
    end
-   return wrk.format(nil, nil, nil, body)
+   return wrk.format(nil, nil, closing(), body)
 end
 
 function response(status, headers, body)

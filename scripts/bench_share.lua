@@ -3,6 +3,8 @@
 -- each request here comes from its own made-up address in X-Forwarded-For, which the bench's
 -- server trusts (PROXY_COUNT=1, as behind one proxy), so the limiter still runs, per mentor.
 
+dofile("scripts/bench_churn.lua")  -- `closing`: connections that end now and then
+
 function init(args)
    local salt = tonumber(tostring({}):match("0x(%x+)") or "0", 16) or 0
    math.randomseed((os.time() * 1000 + salt) % 2147483647)
@@ -11,5 +13,5 @@ end
 function request()
    local address = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "."
       .. math.random(1, 254)
-   return wrk.format(nil, nil, { ["X-Forwarded-For"] = address }, nil)
+   return wrk.format(nil, nil, closing({ ["X-Forwarded-For"] = address }), nil)
 end

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from gunicorn.config import Config
 
+from webapp import create_app
 from webapp.config import ratelimit_storage_uri
 from webapp.share.tokens import new_token, token_id
 
@@ -151,14 +152,21 @@ def test_the_access_log_writes_a_share_link_by_its_hash_prefix_never_its_token(l
     assert "/share/3/renew" in access_line(config, "%(U)s", "/share/3/renew")
 
 
-def test_the_preloaded_app_is_out_of_the_garbage_collectors_reach_before_workers_fork(load):
+def test_the_preloaded_app_is_compiled_and_out_of_the_garbage_collectors_reach_before_workers_fork(
+        load):
     import gc
 
     config = load()
     assert config["preload_app"] is True
+    app = create_app("testing")
     gc.unfreeze()
     try:
-        config["when_ready"](SimpleNamespace())
+        config["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+    # Every template is compiled already: a forked worker's first page renders from the cache.
+    names = app.jinja_env.list_templates()
+    assert "base.html" in names and "today/index.html" in names
+    cached = {key[1] for key in app.jinja_env.cache}
+    assert set(names) <= cached
