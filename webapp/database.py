@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from typing import Any, TypeAlias, TypeVar
 
@@ -25,15 +27,78 @@ SQLValue: TypeAlias = T | ColumnElement[T]
 # (scripts/bench_sqlite_writers.py). In make bench (8 connections, same run of each), the
 # check-in's p99 went from 1127 ms to 269 ms and the share page's (a GET that writes) from
 # 1866 ms to 332 ms.
-# gunicorn runs one process with 8 threads by default (FLK-08), so the check-ins of one
-# worker now queue here, and the busy timeout is left for other processes (the job worker).
+# Between processes (gunicorn's workers, the job worker) the queue is a file lock
+# (FileLock); SQLite's busy timeout is left as the last resort.
 _WRITE_LOCK = threading.Lock()
 WRITE_LOCK_WAIT = 5.0  # seconds; then fall back to SQLite's busy handler, never hang
 _HOLDS_LOCK = "onward_holds_write_lock"
+_HOLDS_FILE_LOCK = "onward_holds_file_lock"
+
+
+class FileLock:
+    """The same queue across processes: an exclusive flock() on a file beside the database,
+    taken by the one thread of each process that holds `_WRITE_LOCK`.
+
+    With two gunicorn workers (and the job worker) SQLite's busy handler was back between
+    processes: in make bench, 2 workers x 4 threads, the check-in's p99 was about 600 ms
+    (one process's threads took the lock back to back while the other's writer slept). A
+    process waiting on flock() is woken by the kernel the moment the lock is let go, and
+    the kernel lets it go if the holder dies. The wait is bounded like the thread lock's:
+    a helper thread blocks in flock() while the writer waits up to `timeout`; if the lock
+    comes too late, the helper lets it go again at once.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pid = 0
+        self._guard = threading.Lock()  # between a late helper and a writer that gave up
+
+    def _file(self) -> int:
+        # One open file per process: a descriptor inherited across fork() shares its lock
+        # with the parent, which would let both in at once.
+        if self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        assert self._fd is not None
+        return self._fd
+
+    def acquire(self, timeout: float) -> bool:
+        fd = self._file()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pass
+        got = threading.Event()
+        state = {"gave_up": False}
+
+        def wait_in_kernel() -> None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with self._guard:
+                if state["gave_up"]:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                else:
+                    got.set()
+
+        threading.Thread(target=wait_in_kernel, name="sqlite-file-lock", daemon=True).start()
+        if got.wait(timeout):
+            return True
+        with self._guard:
+            if got.is_set():  # it came just now
+                return True
+            state["gave_up"] = True
+        return False
+
+    def release(self) -> None:
+        fcntl.flock(self._file(), fcntl.LOCK_UN)
 
 
 def _release_write_lock(info: dict) -> None:
     """Let the next writer in, if this connection (its `info`) holds the lock."""
+    file_lock = info.pop(_HOLDS_FILE_LOCK, None)
+    if file_lock is not None:
+        file_lock.release()
     if info.pop(_HOLDS_LOCK, False):
         _WRITE_LOCK.release()
 
@@ -49,6 +114,9 @@ def configure_engine_events(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    on_disk = database not in (None, "", ":memory:")
+    file_lock = FileLock(f"{database}-writelock") if on_disk else None
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -56,7 +124,7 @@ def configure_engine_events(app: Flask) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
-        if engine.url.database not in (None, "", ":memory:"):
+        if on_disk:
             cursor.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: consistent always; the last commits may roll back after a power
             # cut (not after an app crash). A trade documented in the README.
@@ -80,6 +148,8 @@ def configure_engine_events(app: Flask) -> None:
             conn.info[_HOLDS_LOCK] = True
             if has_request_context():
                 g._write_lock_info = conn.info
+            if file_lock is not None and file_lock.acquire(WRITE_LOCK_WAIT):
+                conn.info[_HOLDS_FILE_LOCK] = file_lock
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:

@@ -171,7 +171,9 @@ def test_a_restore_by_the_readme_steps_brings_back_the_backup_moment(tmp_path):
     for name in (live.name, f"{live.name}-wal", f"{live.name}-shm"):
         if (tmp_path / name).exists():
             shutil.move(tmp_path / name, aside / name)
-    assert not any(tmp_path.glob(f"{live.name}*"))
+    # Only the empty file the app's processes queue on to write is left (webapp/database.py).
+    assert [p.name for p in tmp_path.glob(f"{live.name}*")] == [f"{live.name}-writelock"]
+    assert Path(f"{live}-writelock").stat().st_size == 0
 
     # 3. Put the backup copy in place, as private as the copy itself (install -m 600).
     shutil.copyfile(backup, live)
