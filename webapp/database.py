@@ -50,34 +50,30 @@ class FileLock:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._fd: int | None = None
-        self._pid = 0
+        self._held: int | None = None  # the descriptor holding the lock (one writer at a time)
         self._guard = threading.Lock()  # between a late helper and a writer that gave up
 
-    def _file(self) -> int:
-        # One open file per process: a descriptor inherited across fork() shares its lock
-        # with the parent, which would let both in at once.
-        if self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        assert self._fd is not None
-        return self._fd
-
     def acquire(self, timeout: float) -> bool:
-        fd = self._file()
+        # A descriptor of its own each time: flock() belongs to the open file, so one shared
+        # with the parent across fork(), or with a helper that gave up, would share its lock.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
         except BlockingIOError:
-            pass
+            if not self._wait(fd, timeout):
+                return False
+        self._held = fd
+        return True
+
+    def _wait(self, fd: int, timeout: float) -> bool:
         got = threading.Event()
-        state = {"gave_up": False}
+        gave_up = False
 
         def wait_in_kernel() -> None:
             fcntl.flock(fd, fcntl.LOCK_EX)
             with self._guard:
-                if state["gave_up"]:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                if gave_up:
+                    _unlock(fd)  # it came too late
                 else:
                     got.set()
 
@@ -87,11 +83,20 @@ class FileLock:
         with self._guard:
             if got.is_set():  # it came just now
                 return True
-            state["gave_up"] = True
+            gave_up = True  # wait_in_kernel reads it
         return False
 
     def release(self) -> None:
-        fcntl.flock(self._file(), fcntl.LOCK_UN)
+        fd, self._held = self._held, None
+        if fd is not None:
+            _unlock(fd)
+
+
+def _unlock(fd: int) -> None:
+    # Unlocked first, not only closed: a child forked meanwhile holds a copy of the
+    # descriptor, and the lock would stay until the child closed it too.
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
 
 
 def _release_write_lock(info: dict) -> None:
