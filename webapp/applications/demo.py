@@ -87,7 +87,7 @@ def _path(rng: random.Random, age: int) -> list[str]:
         return ["screening", "interview", "rejected"]
     if roll < 0.45 and age > 15:
         return ["screening", rng.choice(("rejected", "no_reply", "interview"))]
-    if roll < 0.55:
+    if 0.45 <= roll < 0.55:  # one in ten, however young (not every young one the rolls above skip)
         return ["withdrawn"]
     if roll < 0.8 and age > 10:
         return [rng.choice(("rejected", "no_reply"))]
