@@ -363,8 +363,11 @@ CHECKINS_ON_DAYS = (
     .where(MoodCheckin.local_date.in_(bindparam("days", expanding=True)))
     .order_by(MoodCheckin.checked_in_at.desc(), MoodCheckin.id.desc())
 )
+# The day and habit of each tick, not the ticks themselves: the page shows habit names, and
+# a page of ticks was most of the objects it loaded.
 SELF_CARE_ON_DAYS = (
-    select(SelfCareLog)
+    select(SelfCareLog.local_date, SelfCareHabit)
+    .join(SelfCareHabit, SelfCareHabit.id == SelfCareLog.habit_id)
     .where(SelfCareLog.user_id == bindparam("user_id"),
            SelfCareLog.local_date.in_(bindparam("days", expanding=True)))
     .order_by(SelfCareLog.id)
@@ -396,6 +399,6 @@ def history(user: User, page: int = 1, per_page: int = 14) -> HistoryPage:
     on_days = {"user_id": user.id, "days": day_list}
     for checkin in db.session.scalars(CHECKINS_ON_DAYS, on_days):
         by_day[checkin.local_date].checkins.append(checkin)
-    for log in db.session.scalars(SELF_CARE_ON_DAYS, on_days):
-        by_day[log.local_date].self_care.append(log.habit)
+    for day, habit in db.session.execute(SELF_CARE_ON_DAYS, on_days):
+        by_day[day].self_care.append(habit)
     return HistoryPage(days=list(by_day.values()), page=page, has_next=has_next)
