@@ -85,6 +85,6 @@ def reached_out(contact_id: int):
     flash(f"Noted: you were in touch with {contact.name} today"
           + (", and it counts as networking this week." if counted else "."), "success")
     if is_htmx():
-        return render_template("people/partials/contact.html", today=_today(),
+        return render_template("people/partials/contact.html",
                                row=services.contact_row(current_user, contact))
     return redirect(url_for("people.index", _anchor=f"contact-{contact.id}"), code=303)
