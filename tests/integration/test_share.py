@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import BrowserLikeClient
+from tests.conftest import PASSWORD, BrowserLikeClient
 from tests.factories import SHARE_CANARY
 from webapp.clock import now_utc
 from webapp.extensions import db
@@ -439,8 +439,8 @@ def test_a_note_is_plain_text_wherever_it_shows(app, alice, alice_id):
 
 
 def test_a_note_needs_the_csrf_token_but_no_referer_even_over_https(app, alice_id):
-    """The page sends no Referer (SHR-08), which CSRFProtect would refuse over HTTPS; the
-    note's own check asks for the token alone."""
+    """The page sends no Referer (SHR-08), which CSRFProtect would refuse over HTTPS; on the
+    mentor's pages it checks the token alone, and everywhere else the Referer still."""
     new = link_for(app, alice_id, cards=("week",))
     app.config["WTF_CSRF_SSL_STRICT"] = True
     mentor = app.test_client()
@@ -456,6 +456,13 @@ def test_a_note_needs_the_csrf_token_but_no_referer_even_over_https(app, alice_i
                        csrf=False)
     assert sent.status_code == 303
     assert count(app, MentorNote) == 1
+    # Every other page keeps Flask-WTF's full check: a good token without a Referer fails.
+    other = app.test_client()
+    good = other.get(f"{base}/csrf-token").get_json()["token"]
+    login = {"email": "alice@example.com", "password": PASSWORD, "csrf_token": good}
+    assert other.post(f"{base}/auth/login", data=login, csrf=False).status_code == 400
+    assert other.post(f"{base}/auth/login", data=login, csrf=False,
+                      headers={"Referer": f"{base}/auth/login"}).status_code == 303
 
 
 def test_a_note_to_a_link_that_opens_nothing_is_the_same_404(app, alice_id):
