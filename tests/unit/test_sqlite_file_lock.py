@@ -50,7 +50,7 @@ def test_a_waiting_writer_gets_the_lock_as_soon_as_it_is_let_go(lock: FileLock, 
     assert child.exitcode == 0
 
 
-def test_a_writer_that_gave_up_lets_the_lock_go_when_it_comes_late(lock: FileLock, tmp_path):
+def test_a_writer_that_gave_up_holds_nothing(lock: FileLock, tmp_path):
     assert lock.acquire(1)
     answer, done = fork.Queue(), fork.Event()
     other = FileLock(str(tmp_path / "onward.db-writelock"))
@@ -58,8 +58,8 @@ def test_a_writer_that_gave_up_lets_the_lock_go_when_it_comes_late(lock: FileLoc
     child.start()
     assert answer.get(timeout=10) is False
     lock.release()
-    # The child is still alive, and its helper thread got the lock after it gave up: it must
-    # have let it go, or this would wait for the child to exit.
+    # The child is still alive after giving up: it must hold no lock (nor keep trying for
+    # one), or this would wait for the child to exit.
     assert lock.acquire(3)
     lock.release()
     done.set()
