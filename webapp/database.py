@@ -6,10 +6,11 @@ import fcntl
 import os
 import threading
 import time
+from functools import cache
 from typing import Any, TypeAlias, TypeVar
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 
@@ -186,14 +187,23 @@ def insert_ignoring_conflicts(model: type, index_elements: list[str], **values: 
 
     Returns True when a row was written, False when one with the same key already existed.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=index_elements)
-        .returning(model.id)  # type: ignore[attr-defined]
-    )
+    statement = _insert_ignoring(db.session.get_bind().dialect.name, model,
+                                 tuple(index_elements), tuple(sorted(values)))
     # RETURNING gives a row only when the insert happened: a rowcount is not reliable for
     # ON CONFLICT statements across drivers.
-    return db.session.execute(stmt).first() is not None
+    return db.session.execute(statement, values).first() is not None
+
+
+@cache
+def _insert_ignoring(dialect: str, model: type, index_elements: tuple[str, ...],
+                     columns: tuple[str, ...]) -> Any:
+    """The statement for these columns, built once with a bound parameter for each: every
+    check-in runs it, and building an INSERT of ten values (and its cache key) cost more
+    Python than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(model)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=list(index_elements))
+        .returning(model.id)  # type: ignore[attr-defined]
+    )

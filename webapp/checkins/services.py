@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.dml import ReturningInsert
 
 from webapp.checkins.feelings import EMOTION_KEYS, ENERGY, MOODS, NOTE_MAX
 from webapp.clock import now_utc
-from webapp.database import SQLValue
+from webapp.database import SQLValue, insert_ignoring_conflicts
 from webapp.extensions import db
 from webapp.models import (
     CheckinEmotion,
@@ -117,26 +114,6 @@ def _when(user: User, data: CheckinInput, now: datetime) -> tuple[date, datetime
     return today, now
 
 
-def _insert_once(
-    insert: Callable[[type[MoodCheckin]], postgresql.Insert | sqlite.Insert],
-) -> ReturningInsert[tuple[int]]:
-    """`insert_ignoring_conflicts` for a new check-in, with a bound parameter per column."""
-    columns = ("user_id", "client_uuid", "payload_hash", "mood", "energy", "note",
-               "local_date", "checked_in_at", "received_at", "updated_at")
-    return (
-        insert(MoodCheckin)
-        .values({name: bindparam(name) for name in columns})
-        .on_conflict_do_nothing(index_elements=["user_id", "client_uuid"])
-        .returning(MoodCheckin.id)
-    )
-
-
-# Saving a check-in (OFF-01..03), one statement per database, built once with bound
-# parameters: every check-in sent runs it, and building an INSERT of ten values (and its
-# cache key) cost more Python than running it.
-INSERT_ONCE = {"postgresql": _insert_once(postgresql.insert), "sqlite": _insert_once(sqlite.insert)}
-
-
 def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[MoodCheckin, bool]:
     """Save a check-in once, however many times it is sent (OFF-01..03).
 
@@ -155,19 +132,20 @@ def record_checkin(user: User, client_uuid: str, data: CheckinInput) -> tuple[Mo
     validate_details(data.energy, data.emotions, data.note)
     now = now_utc()
     day, moment = _when(user, data, now)
-    # RETURNING gives a row only when the insert happened (see insert_ignoring_conflicts).
-    created = db.session.execute(INSERT_ONCE[db.session.get_bind().dialect.name], {
-        "user_id": user.id,
-        "client_uuid": client_uuid,
-        "payload_hash": payload_hash,
-        "mood": data.mood,
-        "energy": data.energy,
-        "note": data.note or None,
-        "local_date": day,
-        "checked_in_at": moment,
-        "received_at": now,
-        "updated_at": now,
-    }).first() is not None
+    created = insert_ignoring_conflicts(
+        MoodCheckin,
+        ["user_id", "client_uuid"],
+        user_id=user.id,
+        client_uuid=client_uuid,
+        payload_hash=payload_hash,
+        mood=data.mood,
+        energy=data.energy,
+        note=data.note or None,
+        local_date=day,
+        checked_in_at=moment,
+        received_at=now,
+        updated_at=now,
+    )
     if not created:  # another request with this id won the race
         checkin = _by_client_uuid(user, client_uuid)
         assert checkin is not None
