@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
 from sqlalchemy import Row, Select, bindparam, case, delete, func, select
@@ -264,7 +265,11 @@ class ApplicationPage:
     nudge_ids: set[int] = field(default_factory=set)  # feedback asked for, no answer yet
 
 
-def _search_statement(*, by_stage: bool, by_query: bool) -> Select:
+# The list's four statements (a stage filter or not, a search or not), each built once with
+# bound parameters: Applications runs one on every visit and every keystroke of a search,
+# and building it cost more Python than running it.
+@cache
+def _search_statement(by_stage: bool, by_query: bool) -> Select:
     """The list's statement, at one stage or all, matching a search or not; values bound."""
     statement = select(Application).where(Application.user_id == bindparam("user_id"))
     if by_stage:
@@ -281,15 +286,6 @@ def _search_statement(*, by_stage: bool, by_query: bool) -> Select:
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
-# The list's four statements (a stage filter or not, a search or not), each built once with
-# bound parameters: Applications runs one on every visit and every keystroke of a search,
-# and building it cost more Python than running it.
-SEARCH_STATEMENTS = {
-    (by_stage, by_query): _search_statement(by_stage=by_stage, by_query=by_query)
-    for by_stage in (False, True) for by_query in (False, True)
-}
-
-
 def like_escaped(text: str) -> str:
     """`text` for LIKE ... ESCAPE '/': its %, _ and / match themselves."""
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
@@ -304,7 +300,7 @@ def search_applications(
     stage = stage if stage in STAGES else None
     query = " ".join((query or "").split())[:QUERY_MAX]
     page = min(max(page, 1), PAGE_MAX)
-    rows = list(db.session.scalars(SEARCH_STATEMENTS[bool(stage), bool(query)], {
+    rows = list(db.session.scalars(_search_statement(bool(stage), bool(query)), {
         "user_id": user.id, "stage": stage, "like_escaped": like_escaped(query),
         "limit": per_page + 1, "offset": (page - 1) * per_page,
     }))
