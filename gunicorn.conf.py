@@ -118,7 +118,8 @@ def when_ready(server: Any) -> None:
     requests (a first Today cost 79 ms, 53 ms with its templates compiled; 3.5 ms after).
     Frozen, the objects are not scanned again and again by every worker, and touching them
     for that would copy the shared memory pages into each worker."""
-    app = server.app.wsgi() if hasattr(server, "app") else None
+    # Only an app already loaded: asking for it otherwise would load it in the master.
+    app = server.app.wsgi() if server.cfg.preload_app else None
     templates = getattr(app, "jinja_env", None)
     if templates is not None:
         for name in templates.list_templates():

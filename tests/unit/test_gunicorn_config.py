@@ -161,7 +161,8 @@ def test_the_preloaded_app_is_compiled_and_out_of_the_garbage_collectors_reach_b
     app = create_app("testing")
     gc.unfreeze()
     try:
-        config["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+        config["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app),
+                                             cfg=SimpleNamespace(preload_app=True)))
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
